@@ -1,0 +1,106 @@
+using LlmOps.ServiceDefaults.Health;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace LlmOps.ServiceDefaults.Messaging;
+
+public static class MessagingExtensions
+{
+    private const string RegistryKey = "LlmOps.MessagingRegistry";
+
+    /// <summary>
+    /// One MassTransit bus per process, on RabbitMQ or in memory (<c>Messaging:Transport</c>). Every receive endpoint
+    /// gets short retries, then its <c>_error</c> queue; an in-memory outbox (publishes leave only after the consumer
+    /// succeeded); a bounded prefetch. Services add consumers with <see cref="AddServiceConsumer{TConsumer}"/>.
+    /// </summary>
+    public static WebApplicationBuilder AddLlmOpsMessaging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MessagingOptions>()
+            .BindConfiguration(MessagingOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var options = builder.Configuration.GetSection(MessagingOptions.Section).Get<MessagingOptions>() ?? new MessagingOptions();
+
+        var registry = new MessagingRegistry();
+        builder.Services.AddMassTransit(bus =>
+        {
+            // Consumers are registered later by each service module (see AddServiceConsumer): the configurator only
+            // writes to the service collection, which is still open until the host is built.
+            registry.Configurator = bus;
+            bus.ConfigureHealthCheckOptions(health =>
+            {
+                health.Name = "bus";
+                health.MinimalFailureStatus = HealthStatus.Unhealthy;
+                health.Tags.Add(HealthExtensions.ReadyTag);
+            });
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                if (options.RetryIntervalsMs.Length > 0)
+                    endpoint.UseMessageRetry(r => r.Intervals(options.RetryIntervalsMs));
+                endpoint.UseInMemoryOutbox(context);
+            });
+
+            if (options.Transport == MessagingOptions.Transports.RabbitMq)
+            {
+                bus.UsingRabbitMq((context, cfg) =>
+                {
+                    var rabbit = options.RabbitMq;
+                    cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+                    {
+                        h.Username(rabbit.Username);
+                        h.Password(rabbit.Password);
+                        h.Heartbeat(rabbit.Heartbeat);
+                        h.PublisherConfirmation = true;
+                        if (rabbit.UseTls)
+                            h.UseSsl(_ => { });
+                    });
+                    cfg.PrefetchCount = options.PrefetchCount;
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                bus.UsingInMemory((context, cfg) =>
+                {
+                    cfg.ConcurrentMessageLimit = options.PrefetchCount;
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+        });
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            // Start serving HTTP even while the broker is unreachable: /health/ready reports it, and the bus keeps
+            // reconnecting in the background.
+            o.WaitUntilStarted = false;
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddSingleton<BoundedPublisher>();
+        builder.Host.Properties[RegistryKey] = registry;
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a consumer on a queue named after the owning service (<c>trace-collector-inference-completed</c>), so
+    /// two services never compete for one queue, in distributed and embedded mode alike.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceConsumer<TConsumer>(this WebApplicationBuilder builder, string serviceName,
+        Action<IConsumerConfigurator<TConsumer>>? configure = null)
+        where TConsumer : class, IConsumer
+    {
+        var registry = builder.Host.Properties.TryGetValue(RegistryKey, out var value) ? (MessagingRegistry)value : null;
+        var configurator = registry?.Configurator
+            ?? throw new InvalidOperationException("Call AddServiceDefaults() before adding a service's consumers.");
+
+        var queue = QueueNames.For<TConsumer>(serviceName);
+        configurator.AddConsumer(configure).Endpoint(e => e.Name = queue);
+        return builder;
+    }
+
+    private sealed class MessagingRegistry
+    {
+        public IBusRegistrationConfigurator? Configurator { get; set; }
+    }
+}

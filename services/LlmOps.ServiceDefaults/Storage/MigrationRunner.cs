@@ -1,0 +1,81 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps.ServiceDefaults.Storage;
+
+/// <summary>
+/// Applies a DbContext's migrations before anything else starts (IHostedLifecycleService.StartingAsync runs ahead of
+/// every hosted service's StartAsync, the bus's included), so no consumer ever sees a missing table.
+/// EF Core takes a migration lock, so replicas starting together are safe.
+/// </summary>
+public sealed partial class MigrationRunner<TContext>(IServiceProvider services, IOptions<StorageOptions> options,
+    ILogger<MigrationRunner<TContext>> logger) : IHostedLifecycleService
+    where TContext : DbContext
+{
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var storage = options.Value;
+        if (storage.Provider == StorageOptions.Providers.Sqlite)
+            Directory.CreateDirectory(storage.DataDirectoryFullPath);
+        if (!storage.MigrateOnStart)
+            return;
+
+        var deadline = DateTimeOffset.UtcNow + storage.StartupRetryLimit;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<TContext>();
+                await db.Database.MigrateAsync(cancellationToken);
+                if (db.Database.IsSqlite())
+                    await EnableWriteAheadLogAsync(db, cancellationToken);
+                LogMigrated(logger, typeof(TContext).Name, storage.Provider);
+                return;
+            }
+            catch (Exception ex) when (IsTransient(ex) && DateTimeOffset.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            {
+                LogRetrying(logger, ex, typeof(TContext).Name, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
+            }
+        }
+    }
+
+    // WAL lets readers (the query API) run while a consumer writes.
+    private static async Task EnableWriteAheadLogAsync(DbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        Npgsql.NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is System.Net.Sockets.SocketException,
+        SqliteException => false,
+        TimeoutException => true,
+        _ => exception.InnerException is not null && IsTransient(exception.InnerException),
+    };
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database for {Context} is migrated ({Provider})")]
+    private static partial void LogMigrated(ILogger logger, string context, string provider);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database for {Context} is not reachable yet (attempt {Attempt}); retrying")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, string context, int attempt);
+}

@@ -1,0 +1,41 @@
+using LlmOps.InferenceProxy.Features.Events;
+using LlmOps.InferenceProxy.Features.Gateway;
+using LlmOps.InferenceProxy.Features.Routing;
+
+namespace LlmOps.InferenceProxy;
+
+public static class InferenceProxyExtensions
+{
+    public const string ServiceName = "inference-proxy";
+
+    public static WebApplicationBuilder AddInferenceProxy(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<InferenceProxyOptions>()
+            .BindConfiguration(InferenceProxyOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Deployments.All(d => Uri.TryCreate(d.BaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
+                    || d.BaseUrl.StartsWith('/')),
+                "Every InferenceProxy:Deployments entry needs a BaseUrl that is an http(s) URL or a path on this host.")
+            .Validate(o => o.Deployments.All(d => d.Models.Count > 0),
+                "Every InferenceProxy:Deployments entry needs at least one model name in Models (or \"*\").")
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<DeploymentResolver>();
+        builder.Services.AddSingleton<UpstreamClient>();
+        builder.Services.AddSingleton<InferenceEventQueue>();
+        builder.Services.AddHostedService<InferenceEventPublisher>();
+        builder.Services.AddSingleton<ChatCompletionsEndpoint>();
+        builder.Services.AddSingleton<EmbeddingsEndpoint>();
+        return builder;
+    }
+
+    /// <summary>The OpenAI-compatible gateway routes, each behind the platform's key authentication.</summary>
+    public static WebApplication MapInferenceProxyEndpoints(this WebApplication app)
+    {
+        var v1 = app.MapGroup("/v1").WithTags(ServiceName);
+        v1.MapPost("/chat/completions", (HttpContext context, ChatCompletionsEndpoint endpoint) => endpoint.HandleAsync(context));
+        v1.MapPost("/embeddings", (HttpContext context, EmbeddingsEndpoint endpoint) => endpoint.HandleAsync(context));
+        v1.MapGet("/models", ModelsEndpoint.Handle);
+        return app;
+    }
+}

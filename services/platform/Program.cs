@@ -1,0 +1,8 @@
+using LlmOps.Platform;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddEmbeddedPlatform();
+
+var app = builder.Build();
+app.MapEmbeddedPlatform();
+app.Run();

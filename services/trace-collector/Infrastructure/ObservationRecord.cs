@@ -1,0 +1,57 @@
+namespace LlmOps.TraceCollector.Infrastructure;
+
+/// <summary>A step of a trace: a generation, retrieval, tool call, guardrail check, span or event.</summary>
+public sealed class ObservationRecord
+{
+    public required string ProjectId { get; set; }
+
+    /// <summary>The span id (16 hex characters for W3C spans).</summary>
+    public required string Id { get; set; }
+
+    public required string TraceId { get; set; }
+    public string? ParentId { get; set; }
+
+    /// <summary>One of <see cref="ObservationTypes"/>.</summary>
+    public required string Type { get; set; }
+
+    public required string Name { get; set; }
+    public DateTime StartTime { get; set; }
+    public DateTime? EndTime { get; set; }
+    public DateTime? CompletionStartTime { get; set; }
+
+    public string? Model { get; set; }
+    public string? Provider { get; set; }
+    public string? Deployment { get; set; }
+    public string? PromptName { get; set; }
+    public int? PromptVersion { get; set; }
+
+    public long InputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public long CachedInputTokens { get; set; }
+    public long ReasoningTokens { get; set; }
+    public bool UsageEstimated { get; set; }
+
+    public string Status { get; set; } = "ok";
+    public string? StatusMessage { get; set; }
+    public string? Input { get; set; }
+    public string? Output { get; set; }
+    public string? Metadata { get; set; }
+
+    /// <summary>The InferenceCompleted this observation came from, when it came from the gateway.</summary>
+    public Guid? InferenceId { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public static class ObservationTypes
+{
+    public const string Generation = "generation";
+    public const string Embedding = "embedding";
+    public const string Retrieval = "retrieval";
+    public const string Tool = "tool";
+    public const string Guardrail = "guardrail";
+    public const string Agent = "agent";
+    public const string Span = "span";
+    public const string Event = "event";
+}

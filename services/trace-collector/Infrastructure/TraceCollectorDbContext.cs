@@ -1,0 +1,71 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmOps.TraceCollector.Infrastructure;
+
+public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbContext> options) : DbContext(options)
+{
+    public const string Schema = "trace_collector";
+
+    public DbSet<TraceRecord> Traces => Set<TraceRecord>();
+    public DbSet<ObservationRecord> Observations => Set<ObservationRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+
+        modelBuilder.Entity<TraceRecord>(trace =>
+        {
+            trace.ToTable("traces");
+            trace.HasKey(t => new { t.ProjectId, t.Id });
+            trace.Property(t => t.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            trace.Property(t => t.Id).HasColumnName("id").HasMaxLength(64);
+            trace.Property(t => t.Name).HasColumnName("name");
+            trace.Property(t => t.UserId).HasColumnName("user_id");
+            trace.Property(t => t.SessionId).HasColumnName("session_id");
+            trace.Property(t => t.Feature).HasColumnName("feature");
+            trace.Property(t => t.StartTime).HasColumnName("start_time");
+            trace.Property(t => t.EndTime).HasColumnName("end_time");
+            trace.Property(t => t.Status).HasColumnName("status");
+            trace.Property(t => t.Input).HasColumnName("input");
+            trace.Property(t => t.Output).HasColumnName("output");
+            trace.Property(t => t.Metadata).HasColumnName("metadata");
+            trace.Property(t => t.CreatedAt).HasColumnName("created_at");
+            trace.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+            trace.HasIndex(t => new { t.ProjectId, t.StartTime }).HasDatabaseName("ix_traces_project_start");
+        });
+
+        modelBuilder.Entity<ObservationRecord>(observation =>
+        {
+            observation.ToTable("observations");
+            observation.HasKey(o => new { o.ProjectId, o.Id });
+            observation.Property(o => o.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            observation.Property(o => o.Id).HasColumnName("id").HasMaxLength(64);
+            observation.Property(o => o.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+            observation.Property(o => o.ParentId).HasColumnName("parent_id").HasMaxLength(64);
+            observation.Property(o => o.Type).HasColumnName("type").HasMaxLength(32);
+            observation.Property(o => o.Name).HasColumnName("name");
+            observation.Property(o => o.StartTime).HasColumnName("start_time");
+            observation.Property(o => o.EndTime).HasColumnName("end_time");
+            observation.Property(o => o.CompletionStartTime).HasColumnName("completion_start_time");
+            observation.Property(o => o.Model).HasColumnName("model");
+            observation.Property(o => o.Provider).HasColumnName("provider");
+            observation.Property(o => o.Deployment).HasColumnName("deployment");
+            observation.Property(o => o.PromptName).HasColumnName("prompt_name");
+            observation.Property(o => o.PromptVersion).HasColumnName("prompt_version");
+            observation.Property(o => o.InputTokens).HasColumnName("input_tokens");
+            observation.Property(o => o.OutputTokens).HasColumnName("output_tokens");
+            observation.Property(o => o.CachedInputTokens).HasColumnName("cached_input_tokens");
+            observation.Property(o => o.ReasoningTokens).HasColumnName("reasoning_tokens");
+            observation.Property(o => o.UsageEstimated).HasColumnName("usage_estimated");
+            observation.Property(o => o.Status).HasColumnName("status");
+            observation.Property(o => o.StatusMessage).HasColumnName("status_message");
+            observation.Property(o => o.Input).HasColumnName("input");
+            observation.Property(o => o.Output).HasColumnName("output");
+            observation.Property(o => o.Metadata).HasColumnName("metadata");
+            observation.Property(o => o.InferenceId).HasColumnName("inference_id");
+            observation.Property(o => o.CreatedAt).HasColumnName("created_at");
+            observation.Property(o => o.UpdatedAt).HasColumnName("updated_at");
+            observation.HasIndex(o => new { o.ProjectId, o.TraceId }).HasDatabaseName("ix_observations_project_trace");
+        });
+    }
+}

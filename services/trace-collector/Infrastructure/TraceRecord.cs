@@ -1,0 +1,26 @@
+namespace LlmOps.TraceCollector.Infrastructure;
+
+/// <summary>One trace of one project. Keyed by (project, id): a trace id chosen by one project can never merge into another's.</summary>
+public sealed class TraceRecord
+{
+    public required string ProjectId { get; set; }
+    public required string Id { get; set; }
+    public string? Name { get; set; }
+    public string? UserId { get; set; }
+    public string? SessionId { get; set; }
+    public string? Feature { get; set; }
+    public DateTime StartTime { get; set; }
+    public DateTime? EndTime { get; set; }
+
+    /// <summary><c>ok</c> or <c>error</c>: error when any observation failed.</summary>
+    public string Status { get; set; } = "ok";
+
+    public string? Input { get; set; }
+    public string? Output { get; set; }
+
+    /// <summary>JSON object of string values.</summary>
+    public string? Metadata { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
