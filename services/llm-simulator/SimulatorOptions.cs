@@ -27,7 +27,7 @@ public sealed class SimulatorOptions
 
     public int EmbeddingDimensions { get; set; } = 256;
 
-    /// <summary>Scripted answers: the first rule whose regex matches the last user message answers with its text.</summary>
+    /// <summary>Scripted answers: the first rule whose regex (case-insensitive) matches the last user message answers with its text.</summary>
     public List<ScriptRule> Rules { get; set; } = [];
 }
 

@@ -64,7 +64,7 @@ public sealed record CompletionPlan(
             return null;
         foreach (var rule in options.Rules)
         {
-            if (rule.Match.Length > 0 && Regex.IsMatch(last, rule.Match, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+            if (rule.Match.Length > 0 && Regex.IsMatch(last, rule.Match, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100)))
                 return rule.Response;
         }
         return null;
