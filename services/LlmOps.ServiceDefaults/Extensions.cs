@@ -21,6 +21,14 @@ public static class Extensions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hostName);
         builder.Services.AddSingleton(new HostIdentity(hostName));
+        // Lowest-priority defaults for a service running on its own: the distributed topology. Every other source
+        // (the embedded platform's defaults, appsettings, environment, command line) overrides them. They live in code,
+        // not in an appsettings.json, because a project reference would copy such a file into every host that
+        // composes the service.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = DistributedDefaults,
+        });
 
         builder.AddLlmOpsLogging(hostName);
         builder.AddLlmOpsTelemetry(hostName);
@@ -31,6 +39,12 @@ public static class Extensions
         builder.AddLlmOpsMessaging();
         return builder;
     }
+
+    public static readonly IReadOnlyDictionary<string, string?> DistributedDefaults = new Dictionary<string, string?>
+    {
+        ["Messaging:Transport"] = "RabbitMq",
+        ["Storage:Provider"] = "Postgres",
+    };
 
     /// <summary>
     /// Installs the shared middleware (errors, request logging, routing, authentication) in the right order and maps

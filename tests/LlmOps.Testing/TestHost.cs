@@ -40,7 +40,9 @@ public sealed class TestHost : IAsyncDisposable
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Auth:AdminKey"] = AdminKey,
-            ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Messaging:Transport"] = "InMemory",
+            ["Storage:Provider"] = "Sqlite",
+            ["Serilog:MinimumLevel:Default"] = Environment.GetEnvironmentVariable("LLMOPS_TEST_LOG_LEVEL") ?? "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             defaults[key] = value;
@@ -49,7 +51,9 @@ public sealed class TestHost : IAsyncDisposable
         configure(builder);
         var app = builder.Build();
         map(app);
-        await app.StartAsync();
+        // Start outside the test framework's synchronization context: hosted services (the bus) keep running on the
+        // thread pool after the test method awaits something else.
+        await Task.Run(() => app.StartAsync());
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestHost(app, new Uri(address));
