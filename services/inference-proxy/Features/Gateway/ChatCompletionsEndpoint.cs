@@ -124,8 +124,11 @@ public sealed class ChatCompletionsEndpoint(
             call.UpstreamTime = call.Elapsed - upstreamStarted;
             await RelayNonStreamAsync(context, call, response, bytes);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested
+            && ex is OperationCanceledException or IOException or HttpRequestException)
         {
+            // The caller hung up (writes to its closed connection may fail either way); the upstream call is cancelled
+            // with it, and what was streamed so far is still recorded.
             call.Fail(InferenceStatuses.ClientDisconnected, 499, "client_disconnected", "The client closed the connection.");
         }
         catch (OperationCanceledException)
@@ -146,6 +149,14 @@ public sealed class ChatCompletionsEndpoint(
     private async Task RelayNonStreamAsync(HttpContext context, GatewayCall call, HttpResponseMessage response, byte[] bytes)
     {
         var status = (int)response.StatusCode;
+        if (status is 401 or 403)
+        {
+            // The upstream refused the gateway's provider key. Passing its 401 on would tell the caller that the
+            // caller's own key is wrong; this is the gateway's configuration problem.
+            await UpstreamFailedAsync(context, call, 502, InferenceStatuses.UpstreamError, "upstream_auth_failed",
+                $"The upstream deployment '{call.Deployment!.Name}' refused the gateway's provider key ({status}).");
+            return;
+        }
         if (!response.IsSuccessStatusCode)
         {
             // The upstream's own error (OpenAI-shaped) is what the caller's SDK understands best: pass it on.
