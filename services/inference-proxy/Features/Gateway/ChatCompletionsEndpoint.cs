@@ -115,7 +115,9 @@ public sealed class ChatCompletionsEndpoint(
                 }
                 if (!accumulator.SawDone)
                 {
+                    // A stream that stops without [DONE] must not look finished to the caller: break the connection.
                     call.Fail(InferenceStatuses.UpstreamError, 200, "incomplete_stream", "The upstream ended the stream without [DONE].");
+                    context.Abort();
                 }
                 return;
             }
