@@ -44,8 +44,14 @@ public sealed class TestHost : IAsyncDisposable
             ["Storage:Provider"] = "Sqlite",
             ["Serilog:MinimumLevel:Default"] = Environment.GetEnvironmentVariable("LLMOPS_TEST_LOG_LEVEL") ?? "Warning",
         };
+        // A null value removes a test default, letting the host's own defaults (e.g. the embedded platform's) apply.
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            defaults[key] = value;
+        {
+            if (value is null)
+                defaults.Remove(key);
+            else
+                defaults[key] = value;
+        }
         builder.Configuration.AddInMemoryCollection(defaults);
 
         configure(builder);
