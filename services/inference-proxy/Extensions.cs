@@ -23,6 +23,7 @@ public static class InferenceProxyExtensions
         builder.Services.AddSingleton<DeploymentResolver>();
         builder.Services.AddSingleton<UpstreamClient>();
         builder.Services.AddSingleton<InferenceEventQueue>();
+        builder.Services.AddSingleton<GatewayPipeline>();
         builder.Services.AddHostedService<InferenceEventPublisher>();
         builder.Services.AddSingleton<ChatCompletionsEndpoint>();
         builder.Services.AddSingleton<EmbeddingsEndpoint>();

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LlmOps.Testing;
 using OpenAI;
 using OpenAI.Chat;
 

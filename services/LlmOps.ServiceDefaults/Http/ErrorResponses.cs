@@ -14,6 +14,13 @@ namespace LlmOps.ServiceDefaults.Http;
 /// </summary>
 public static class ErrorResponses
 {
+    // Error messages quote things like 'Bearer <key>'; the default encoder would turn them into \u0027 and \u003C.
+    private static readonly JsonSerializerOptions ErrorJsonOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = OpenAiErrorJson.Default,
+    };
+
     public static bool IsOpenAiRoute(HttpContext context) =>
         context.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase);
 
@@ -55,7 +62,7 @@ public static class ErrorResponses
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         var body = new OpenAiErrorEnvelope(new OpenAiError(message, type, param, code));
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, OpenAiErrorJson.Default.OpenAiErrorEnvelope, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, ErrorJsonOptions, context.RequestAborted);
     }
 
     /// <summary>The <c>type</c> OpenAI uses for each status, which the SDKs map to exception classes.</summary>

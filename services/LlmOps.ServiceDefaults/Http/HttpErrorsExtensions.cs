@@ -13,6 +13,8 @@ public static class HttpErrorsExtensions
     public static WebApplicationBuilder AddLlmOpsHttpErrors(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorResponses.AddTraceId);
+        // API JSON is read by programs, not rendered as HTML: keep quotes and angle brackets readable.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
         // Minimal API binding failures (malformed JSON, wrong types) become exceptions our handler turns into a
         // 400 that says what was wrong, instead of an empty 400.

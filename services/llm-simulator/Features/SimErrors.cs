@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
 namespace LlmOps.LlmSimulator.Features;
@@ -12,6 +13,25 @@ public static class SimErrors
         context.Response.ContentType = "application/json";
         var body = new { error = new { message, type, param, code } };
         return JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Authorizes the request and parses its JSON body; on failure writes the OpenAI-shaped error and returns null.
+    /// </summary>
+    public static async Task<JsonNode?> ReadAuthorizedJsonAsync(HttpContext context, IOptions<SimulatorOptions> options)
+    {
+        if (!await AuthorizeAsync(context, options))
+            return null;
+        try
+        {
+            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted)
+                ?? throw new JsonException("empty body");
+        }
+        catch (JsonException)
+        {
+            await WriteAsync(context, 400, "We could not parse the JSON body of your request.", "invalid_request_error");
+            return null;
+        }
     }
 
     /// <summary>Checks the provider key when one is configured; writes the 401 and returns false when it is wrong.</summary>

@@ -10,19 +10,8 @@ public static class ChatCompletionsEndpoint
 {
     public static async Task HandleAsync(HttpContext context, IOptions<SimulatorOptions> options)
     {
-        if (!await SimErrors.AuthorizeAsync(context, options))
+        if (await SimErrors.ReadAuthorizedJsonAsync(context, options) is not { } body)
             return;
-
-        JsonNode? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            await SimErrors.WriteAsync(context, 400, "We could not parse the JSON body of your request.", "invalid_request_error");
-            return;
-        }
 
         var (request, error, param) = ChatRequest.Parse(body);
         if (request is null)

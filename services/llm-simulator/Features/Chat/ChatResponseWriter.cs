@@ -30,18 +30,7 @@ public static class ChatResponseWriter
                 json.WriteString("content", plan.Content);
             json.WriteNull("refusal");
             if (plan.ToolCall is { } call)
-            {
-                json.WriteStartArray("tool_calls");
-                json.WriteStartObject();
-                json.WriteString("id", call.Id);
-                json.WriteString("type", "function");
-                json.WriteStartObject("function");
-                json.WriteString("name", call.Name);
-                json.WriteString("arguments", call.Arguments);
-                json.WriteEndObject();
-                json.WriteEndObject();
-                json.WriteEndArray();
-            }
+                WriteToolCall(json, call, index: null, call.Arguments);
             json.WriteEndObject();
             json.WriteNull("logprobs");
             json.WriteString("finish_reason", plan.FinishReason);
@@ -61,17 +50,7 @@ public static class ChatResponseWriter
             if (plan.ToolCall is { } call)
             {
                 json.WriteNull("content");
-                json.WriteStartArray("tool_calls");
-                json.WriteStartObject();
-                json.WriteNumber("index", 0);
-                json.WriteString("id", call.Id);
-                json.WriteString("type", "function");
-                json.WriteStartObject("function");
-                json.WriteString("name", call.Name);
-                json.WriteString("arguments", "");
-                json.WriteEndObject();
-                json.WriteEndObject();
-                json.WriteEndArray();
+                WriteToolCall(json, call, index: 0, arguments: "");
             }
             else
             {
@@ -146,6 +125,23 @@ public static class ChatResponseWriter
             json.WriteEndObject();
         }
         return Frame(buffer.WrittenSpan);
+    }
+
+    /// <summary>A one-element tool_calls array; streamed deltas carry an index, complete messages do not.</summary>
+    private static void WriteToolCall(Utf8JsonWriter json, ToolCallPlan call, int? index, string arguments)
+    {
+        json.WriteStartArray("tool_calls");
+        json.WriteStartObject();
+        if (index is { } i)
+            json.WriteNumber("index", i);
+        json.WriteString("id", call.Id);
+        json.WriteString("type", "function");
+        json.WriteStartObject("function");
+        json.WriteString("name", call.Name);
+        json.WriteString("arguments", arguments);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndArray();
     }
 
     private static byte[] Frame(ReadOnlySpan<byte> json)

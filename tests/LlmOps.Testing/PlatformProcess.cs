@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 
-namespace LlmOps.SystemTests;
+namespace LlmOps.Testing;
 
 /// <summary>
 /// The embedded platform started from its build output (what <c>dotnet run --project services/platform</c> runs),
@@ -24,7 +24,7 @@ public sealed class PlatformProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
     public IReadOnlyList<string> Output => _output.ToList();
 
-    public static async Task<PlatformProcess> StartAsync(string workingDirectory)
+    public static async Task<PlatformProcess> StartAsync(string workingDirectory, IDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -41,6 +41,8 @@ public sealed class PlatformProcess : IAsyncDisposable
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
                      || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal) || k.StartsWith("LLMOPS_", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(key);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var platform = new PlatformProcess(process, new Uri($"http://127.0.0.1:{port}/"));
@@ -114,6 +116,7 @@ public sealed class PlatformProcess : IAsyncDisposable
             directory = directory.Parent;
         if (directory is null)
             throw new InvalidOperationException("Could not find the repository root (LlmOpsPlatform.sln) above " + AppContext.BaseDirectory);
+        // The configuration this code was built in is the one the platform was built in alongside it.
         var configuration = typeof(PlatformProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var dll = Path.Combine(directory.FullName, "services", "platform", "bin", configuration, "net10.0", "LlmOps.Platform.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the platform first.", dll);
