@@ -34,6 +34,7 @@ public sealed partial class MigrationRunner<TContext>(IServiceProvider services,
                 await db.Database.MigrateAsync(cancellationToken);
                 if (db.Database.IsSqlite())
                     await EnableWriteAheadLogAsync(db, cancellationToken);
+                WarmUp(db);
                 LogMigrated(logger, typeof(TContext).Name, storage.Provider);
                 return;
             }
@@ -42,6 +43,20 @@ public sealed partial class MigrationRunner<TContext>(IServiceProvider services,
                 LogRetrying(logger, ex, typeof(TContext).Name, attempt);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs one tiny query per entity type, so EF Core's query pipeline is compiled and the connection pool primed
+    /// before the first real request (the first trace of a fresh process was otherwise visible only after ~0.6 s).
+    /// </summary>
+    private static void WarmUp(DbContext db)
+    {
+        var set = typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!;
+        foreach (var entity in db.Model.GetEntityTypes().Where(e => !e.IsOwned() && e.ClrType != typeof(Dictionary<string, object>)))
+        {
+            var query = (IQueryable<object>)set.MakeGenericMethod(entity.ClrType).Invoke(db, null)!;
+            _ = query.Take(1).ToList();
         }
     }
 
