@@ -45,38 +45,24 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, ILogger<Ch
             body["stream_options"] = streamOptions;
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromSeconds(deployment.TimeoutSeconds));
-        var upstreamStarted = call.Elapsed;
-        try
+        await pipeline.ExchangeAsync(context, call, deployment, logger, async cancellationToken =>
         {
-            using var response = await pipeline.SendAsync(deployment, "/chat/completions", body, deadline.Token);
+            var upstreamStarted = call.Elapsed;
+            using var response = await pipeline.SendAsync(deployment, "/chat/completions", body, cancellationToken);
             var isEventStream = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
             if (stream && response.IsSuccessStatusCode && isEventStream)
             {
-                await RelayStreamAsync(context, call, response, callerWantsUsage, upstreamStarted, deadline.Token);
+                await RelayStreamAsync(context, call, response, callerWantsUsage, upstreamStarted, cancellationToken);
                 return;
             }
 
-            var bytes = await response.Content.ReadAsByteArrayAsync(deadline.Token);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             call.UpstreamTime = call.Elapsed - upstreamStarted;
             if (!response.IsSuccessStatusCode)
                 await GatewayPipeline.RelayUpstreamErrorAsync(context, call, response, bytes);
             else
                 await RelayCompletionAsync(context, call, bytes);
-        }
-        catch (Exception ex) when (GatewayPipeline.ClientGone(context, ex))
-        {
-            // The upstream call is cancelled with the caller; what was streamed so far is still recorded.
-            GatewayPipeline.RecordClientGone(call);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
-        {
-            call.UpstreamTime = call.Elapsed - upstreamStarted;
-            if (ex is not OperationCanceledException)
-                logger.LogWarning(ex, "Upstream deployment {Deployment} failed", deployment.Name);
-            await GatewayPipeline.UpstreamUnavailableAsync(context, call, deployment, timedOut: ex is OperationCanceledException);
-        }
+        });
     }
 
     private async Task RelayStreamAsync(HttpContext context, GatewayCall call, HttpResponseMessage response, bool callerWantsUsage,

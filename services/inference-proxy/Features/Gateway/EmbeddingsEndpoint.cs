@@ -23,15 +23,12 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline, ILogger<Embeddi
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, GatewayCall call, JsonObject body, DeploymentOptions deployment)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromSeconds(deployment.TimeoutSeconds));
-        var started = call.Elapsed;
-        try
+    private Task ForwardAsync(HttpContext context, GatewayCall call, JsonObject body, DeploymentOptions deployment) =>
+        pipeline.ExchangeAsync(context, call, deployment, logger, async cancellationToken =>
         {
-            using var response = await pipeline.SendAsync(deployment, "/embeddings", body, deadline.Token);
-            var bytes = await response.Content.ReadAsByteArrayAsync(deadline.Token);
+            var started = call.Elapsed;
+            using var response = await pipeline.SendAsync(deployment, "/embeddings", body, cancellationToken);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             call.UpstreamTime = call.Elapsed - started;
             if (!response.IsSuccessStatusCode)
             {
@@ -48,19 +45,7 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline, ILogger<Embeddi
             call.ServedModel = servedModel;
             context.Response.ContentType = "application/json";
             await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-        }
-        catch (Exception ex) when (GatewayPipeline.ClientGone(context, ex))
-        {
-            GatewayPipeline.RecordClientGone(call);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
-        {
-            call.UpstreamTime = call.Elapsed - started;
-            if (ex is not OperationCanceledException)
-                logger.LogWarning(ex, "Upstream deployment {Deployment} failed", deployment.Name);
-            await GatewayPipeline.UpstreamUnavailableAsync(context, call, deployment, timedOut: ex is OperationCanceledException);
-        }
-    }
+        });
 
     private static bool TryReadUsage(byte[] bytes, out TokenUsage usage, out string? model)
     {

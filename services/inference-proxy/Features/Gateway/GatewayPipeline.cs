@@ -75,6 +75,34 @@ public sealed class GatewayPipeline(
         return deployment;
     }
 
+    /// <summary>
+    /// Runs one upstream exchange under the deployment's deadline and turns its failures into answers: the caller
+    /// hanging up (recorded, upstream cancelled), a timeout (504), an unreachable or broken upstream (502).
+    /// </summary>
+    public async Task ExchangeAsync(HttpContext context, GatewayCall call, DeploymentOptions deployment, ILogger logger,
+        Func<CancellationToken, Task> exchange)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(deployment.TimeoutSeconds));
+        var started = call.Elapsed;
+        try
+        {
+            await exchange(deadline.Token);
+        }
+        catch (Exception ex) when (ClientGone(context, ex))
+        {
+            RecordClientGone(call);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            call.UpstreamTime = call.Elapsed - started;
+            var timedOut = ex is OperationCanceledException;
+            if (!timedOut)
+                logger.LogWarning(ex, "Upstream deployment {Deployment} failed", deployment.Name);
+            await UpstreamUnavailableAsync(context, call, deployment, timedOut);
+        }
+    }
+
     public Task<HttpResponseMessage> SendAsync(DeploymentOptions deployment, string path, JsonObject body, CancellationToken cancellationToken)
     {
         var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
