@@ -37,6 +37,7 @@ public static class Extensions
         builder.AddLlmOpsStorage();
         builder.AddLlmOpsAuthentication();
         builder.AddLlmOpsMessaging();
+        builder.AddProjectKeyDirectory(hostName);
         return builder;
     }
 

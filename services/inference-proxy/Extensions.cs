@@ -1,4 +1,9 @@
 using LlmOps.InferenceProxy.Features.Events;
+using LlmOps.InferenceProxy.Features.Keys;
+using LlmOps.InferenceProxy.Infrastructure;
+using LlmOps.ServiceDefaults.Auth;
+using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Storage;
 using LlmOps.InferenceProxy.Features.Gateway;
 using LlmOps.InferenceProxy.Features.Routing;
 
@@ -20,6 +25,12 @@ public static class InferenceProxyExtensions
                 "Every InferenceProxy:Deployments entry needs at least one model name in Models (or \"*\").")
             .ValidateOnStart();
 
+        builder.AddServiceDbContext<InferenceProxyDbContext>(ServiceName);
+        builder.Services.AddScoped<KeyRegistry>();
+        builder.Services.AddSingleton<KeyPolicy>();
+        builder.Services.AddHostedService<KeyBootstrap>();
+        builder.AddServiceConsumer<GetApiKeySnapshotConsumer>(ServiceName);
+
         builder.Services.AddSingleton<DeploymentResolver>();
         builder.Services.AddSingleton<UpstreamClient>();
         builder.Services.AddSingleton<InferenceEventQueue>();
@@ -37,6 +48,14 @@ public static class InferenceProxyExtensions
         v1.MapPost("/chat/completions", (HttpContext context, ChatCompletionsEndpoint endpoint) => endpoint.HandleAsync(context));
         v1.MapPost("/embeddings", (HttpContext context, EmbeddingsEndpoint endpoint) => endpoint.HandleAsync(context));
         v1.MapGet("/models", ModelsEndpoint.Handle);
+
+        var projects = app.MapGroup("/api/projects").WithTags(ServiceName).RequireAuthorization(AuthExtensions.AdminPolicy);
+        projects.MapPost("/", ProjectEndpoints.CreateAsync);
+        projects.MapGet("/", ProjectEndpoints.ListAsync);
+        var keys = app.MapGroup("/api/keys").WithTags(ServiceName).RequireAuthorization(AuthExtensions.AdminPolicy);
+        keys.MapPost("/", KeyEndpoints.IssueAsync);
+        keys.MapGet("/", KeyEndpoints.ListAsync);
+        keys.MapDelete("/{id}", KeyEndpoints.RevokeAsync);
         return app;
     }
 }

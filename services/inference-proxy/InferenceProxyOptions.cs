@@ -26,6 +26,9 @@ public sealed class InferenceProxyOptions
 
     [Range(1, 1000)]
     public int PublishBatchSize { get; set; } = 100;
+
+    /// <summary>Embedded mode: on the first start create the default project and print its first key.</summary>
+    public bool CreateDefaultProjectKey { get; set; }
 }
 
 public sealed class DeploymentOptions

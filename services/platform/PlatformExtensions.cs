@@ -27,6 +27,7 @@ public static class PlatformExtensions
         ["Storage:DataDirectory"] = "data",
         ["Auth:GenerateAdminKeyIfMissing"] = "true",
         ["Platform:MountSimulator"] = "true",
+        ["InferenceProxy:CreateDefaultProjectKey"] = "true",
         ["InferenceProxy:Deployments:0:Name"] = "simulator",
         ["InferenceProxy:Deployments:0:Provider"] = "openai",
         ["InferenceProxy:Deployments:0:BaseUrl"] = SimulatorPrefix + "/v1",

@@ -37,6 +37,8 @@ public static class ContractCatalog
         [typeof(ProjectCreated)] = "urn:message:LlmOps.Contracts.Access:ProjectCreated",
         [typeof(ApiKeyIssued)] = "urn:message:LlmOps.Contracts.Access:ApiKeyIssued",
         [typeof(ApiKeyRevoked)] = "urn:message:LlmOps.Contracts.Access:ApiKeyRevoked",
+        [typeof(GetApiKeySnapshot)] = "urn:message:LlmOps.Contracts.Access:GetApiKeySnapshot",
+        [typeof(ApiKeySnapshot)] = "urn:message:LlmOps.Contracts.Access:ApiKeySnapshot",
     };
 
     /// <summary>Records that only appear inside messages.</summary>

@@ -41,6 +41,7 @@ public class EmbeddedPlatformProcessTests
         var workingDirectory = Path.Combine(Path.GetTempPath(), "llmops-system", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workingDirectory);
         string adminKey;
+        string projectKey;
         string traceId;
 
         await using (var platform = await PlatformProcess.StartAsync(workingDirectory))
@@ -48,18 +49,24 @@ public class EmbeddedPlatformProcessTests
             adminKey = platform.PrintedAdminKey() ?? throw new InvalidOperationException("No admin key was printed:\n" + string.Join('\n', platform.Output));
             Assert.StartsWith("llmops-admin-", adminKey);
             Assert.Equal(adminKey, (await File.ReadAllTextAsync(Path.Combine(workingDirectory, "data", "admin-key"))).Trim());
+            projectKey = platform.PrintedProjectKey() ?? throw new InvalidOperationException("No project key was printed:\n" + string.Join('\n', platform.Output));
+            Assert.StartsWith("llmops-sk-", projectKey);
 
-            // The README's example, with the official SDK.
-            var chat = new ChatClient("sim-small", new ApiKeyCredential(adminKey), new OpenAIClientOptions { Endpoint = new Uri(platform.BaseAddress, "v1") });
+            // The README's example, with the official SDK and the default project's key.
+            var chat = new ChatClient("sim-small", new ApiKeyCredential(projectKey), new OpenAIClientOptions { Endpoint = new Uri(platform.BaseAddress, "v1") });
             var result = await chat.CompleteChatAsync([new UserChatMessage("Say hello to the platform.")]);
             Assert.False(string.IsNullOrWhiteSpace(result.Value.Content[0].Text));
             Assert.True(result.GetRawResponse().Headers.TryGetValue("x-llmops-trace-id", out var id));
             traceId = id!;
 
             using var admin = Client(platform.BaseAddress, adminKey);
-            var (trace, waited) = await WaitForTraceAsync(admin, traceId);
+            using var project = Client(platform.BaseAddress, projectKey);
+            var (trace, waited) = await WaitForTraceAsync(project, traceId);
             TestContext.Current.SendDiagnosticMessage($"trace visible {waited.TotalMilliseconds:0} ms after the completion returned");
             Assert.Equal(result.Value.Content[0].Text, trace["output"]!.GetValue<string>());
+            Assert.Equal("default", trace["projectId"]!.GetValue<string>());
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/traces/{traceId}")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await project.GetAsync("/api/keys")).StatusCode);
 
             // Bad input gets a clear 4xx, and the process keeps serving.
             var malformed = await admin.PostAsync("/v1/chat/completions", new StringContent("{\"model\":", Encoding.UTF8, "application/json"));
@@ -92,9 +99,12 @@ public class EmbeddedPlatformProcessTests
         await using (var restarted = await PlatformProcess.StartAsync(workingDirectory))
         {
             Assert.Null(restarted.PrintedAdminKey());
-            Assert.DoesNotContain(restarted.Output, l => l.Contains(adminKey, StringComparison.Ordinal));
+            Assert.Null(restarted.PrintedProjectKey());
+            Assert.DoesNotContain(restarted.Output, l => l.Contains(adminKey, StringComparison.Ordinal) || l.Contains(projectKey, StringComparison.Ordinal));
             using var admin = Client(restarted.BaseAddress, adminKey);
-            var (trace, _) = await WaitForTraceAsync(admin, traceId);
+            using var project = Client(restarted.BaseAddress, projectKey);
+            var (trace, _) = await WaitForTraceAsync(project, traceId);
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/keys")).StatusCode);
             Assert.Equal(traceId, trace["id"]!.GetValue<string>());
             Assert.Equal(0, await restarted.StopAsync());
         }

@@ -65,11 +65,16 @@ public sealed class PlatformProcess : IAsyncDisposable
     }
 
     /// <summary>The admin key from the banner printed on first start, or null when none was printed.</summary>
-    public string? PrintedAdminKey()
+    public string? PrintedAdminKey() => BannerValue("LlmOps admin key");
+
+    /// <summary>The default project's key from the banner printed on first start, or null when none was printed.</summary>
+    public string? PrintedProjectKey() => BannerValue("LlmOps project key");
+
+    private string? BannerValue(string title)
     {
         var lines = Output;
-        var index = lines.ToList().FindIndex(l => l.Contains("LlmOps admin key", StringComparison.Ordinal));
-        return index < 0 ? null : lines[index + 1].Trim();
+        var index = lines.ToList().FindIndex(l => l.Contains(title, StringComparison.Ordinal));
+        return index < 0 || index + 1 >= lines.Count ? null : lines[index + 1].Trim();
     }
 
     /// <summary>Stops the process as Kubernetes or Ctrl+C would (SIGTERM) and returns its exit code.</summary>

@@ -17,5 +17,8 @@ public sealed class AuthOptions
     /// <summary>The project an admin-key request is attributed to when it names none.</summary>
     public string DefaultProjectId { get; set; } = "default";
 
+    /// <summary>How often every process re-reads the full key set from inference-proxy (events keep it current in between).</summary>
+    public TimeSpan KeySnapshotRefresh { get; set; } = TimeSpan.FromMinutes(5);
+
     public const int MinimumKeyLength = 16;
 }

@@ -90,17 +90,41 @@ public static class MessagingExtensions
         Action<IConsumerConfigurator<TConsumer>>? configure = null)
         where TConsumer : class, IConsumer
     {
-        var registry = builder.Host.Properties.TryGetValue(RegistryKey, out var value) ? (MessagingRegistry)value : null;
-        var configurator = registry?.Configurator
-            ?? throw new InvalidOperationException("Call AddServiceDefaults() before adding a service's consumers.");
-
         var queue = QueueNames.For<TConsumer>(serviceName);
-        configurator.AddConsumer(configure).Endpoint(e => e.Name = queue);
+        Registry(builder).Configurator!.AddConsumer(configure).Endpoint(e => e.Name = queue);
         return builder;
     }
+
+    /// <summary>
+    /// Registers a consumer on a temporary queue of this process instance alone (auto-deleted when it goes): for
+    /// events every replica must see, such as key changes, rather than share.
+    /// </summary>
+    public static WebApplicationBuilder AddInstanceConsumer<TConsumer>(this WebApplicationBuilder builder, string endpointName)
+        where TConsumer : class, IConsumer
+    {
+        var registry = Registry(builder);
+        registry.Configurator!.AddConsumer<TConsumer>().Endpoint(e =>
+        {
+            e.Name = endpointName;
+            e.InstanceId = "-" + registry.InstanceId;
+            e.Temporary = true;
+        });
+        return builder;
+    }
+
+    private static MessagingRegistry Registry(WebApplicationBuilder builder) =>
+        builder.Host.Properties.TryGetValue(RegistryKey, out var value) && value is MessagingRegistry { Configurator: not null } registry
+            ? registry
+            : throw new InvalidOperationException("Call AddServiceDefaults() before adding a service's consumers.");
 
     private sealed class MessagingRegistry
     {
         public IBusRegistrationConfigurator? Configurator { get; set; }
+
+        /// <summary>
+        /// Identifies this bus among replicas (and among hosts in one test process): machine name plus a random part,
+        /// since pods restart under one name.
+        /// </summary>
+        public string InstanceId { get; } = $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}";
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy.Features.Events;
+using LlmOps.InferenceProxy.Features.Keys;
 using LlmOps.InferenceProxy.Features.Routing;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Http;
@@ -16,6 +17,7 @@ namespace LlmOps.InferenceProxy.Features.Gateway;
 /// </summary>
 public sealed class GatewayPipeline(
     DeploymentResolver resolver,
+    KeyPolicy keys,
     UpstreamClient upstream,
     InferenceEventQueue events,
     IOptions<InferenceProxyOptions> options,
@@ -54,6 +56,11 @@ public sealed class GatewayPipeline(
         if (model is null)
         {
             await RejectAsync(context, call, 400, "you must provide a model parameter", "missing_model", "model");
+            return null;
+        }
+        if (!keys.MayUse(context.User, model))
+        {
+            await RejectAsync(context, call, 403, $"This key may not use the model `{model}`.", "model_not_allowed", "model");
             return null;
         }
         if (!isValid(body[requiredParameter]))
