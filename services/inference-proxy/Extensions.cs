@@ -4,6 +4,7 @@ using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Storage;
+using Microsoft.Extensions.Options;
 using LlmOps.InferenceProxy.Features.Gateway;
 using LlmOps.InferenceProxy.Features.Routing;
 
@@ -34,8 +35,15 @@ public static class InferenceProxyExtensions
         builder.Services.AddSingleton<DeploymentResolver>();
         builder.Services.AddSingleton<UpstreamClient>();
         builder.Services.AddSingleton<InferenceEventQueue>();
+        builder.Services.AddSingleton(services =>
+        {
+            var proxy = services.GetRequiredService<IOptions<InferenceProxyOptions>>().Value;
+            var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return new EventSpool(proxy.SpoolDirectory ?? Path.Combine(storage.DataDirectoryFullPath, "spool", ServiceName), proxy.SpoolMaxBytes);
+        });
         builder.Services.AddSingleton<GatewayPipeline>();
-        builder.Services.AddHostedService<InferenceEventPublisher>();
+        builder.Services.AddSingleton<InferenceEventPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InferenceEventPublisher>());
         builder.Services.AddSingleton<ChatCompletionsEndpoint>();
         builder.Services.AddSingleton<EmbeddingsEndpoint>();
         return builder;

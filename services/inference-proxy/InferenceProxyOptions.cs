@@ -27,6 +27,20 @@ public sealed class InferenceProxyOptions
     [Range(1, 1000)]
     public int PublishBatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// How long the publisher waits for the broker to confirm a batch before spooling it to disk. Short: while the broker
+    /// is away, events should reach the disk quickly rather than sit in memory.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where unconfirmed events wait for the broker; default <c>&lt;Storage:DataDirectory&gt;/spool/inference-proxy</c>.</summary>
+    public string? SpoolDirectory { get; set; }
+
+    /// <summary>Upper bound on the spool; beyond it events are lost, counted and logged as errors.</summary>
+    [Range(1024 * 1024, long.MaxValue)]
+    public long SpoolMaxBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
     /// <summary>Embedded mode: on the first start create the default project and print its first key.</summary>
     public bool CreateDefaultProjectKey { get; set; }
 }

@@ -1,58 +1,187 @@
 using System.Diagnostics.Metrics;
 using LlmOps.Contracts.Inference;
-using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Telemetry;
+using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace LlmOps.InferenceProxy.Features.Events;
 
 /// <summary>
-/// Drains the event queue into the bus in batches. A batch the broker does not confirm is kept and retried with
-/// backoff until it is: events are never dropped. On shutdown it keeps publishing until the queue is empty or the
-/// host's shutdown timeout ends.
+/// Drains the request path's event queue into the bus. While the broker confirms, events go straight out in batches.
+/// When it does not (down, unreachable, too slow), the unconfirmed events go to the on-disk spool and everything after
+/// them follows into the spool, so order holds; a replayer publishes the spool once the broker is back and switches
+/// to direct publishing when it is empty. Requests never wait for any of this. On shutdown whatever is still queued
+/// is spooled, to be replayed by the next start.
 /// </summary>
 public sealed partial class InferenceEventPublisher(
     InferenceEventQueue queue,
-    BoundedPublisher publisher,
+    EventSpool spool,
+    IBus bus,
     IOptions<InferenceProxyOptions> options,
     ILogger<InferenceEventPublisher> logger) : BackgroundService
 {
     private static readonly Counter<long> Published = LlmOpsTelemetry.Meter.CreateCounter<long>(
-        "llmops.proxy.events.published", description: "InferenceCompleted events confirmed by the broker");
-    private static readonly Counter<long> Failures = LlmOpsTelemetry.Meter.CreateCounter<long>(
-        "llmops.proxy.events.publish_failures", description: "Batches the broker did not confirm (retried)");
+        "llmops.proxy.events.published", description: "InferenceCompleted events confirmed by the broker (direct or replayed)");
+    private static readonly Counter<long> Spooled = LlmOpsTelemetry.Meter.CreateCounter<long>(
+        "llmops.proxy.events.spooled", description: "InferenceCompleted events written to the on-disk spool");
+    private static readonly Counter<long> Dropped = LlmOpsTelemetry.Meter.CreateCounter<long>(
+        "llmops.proxy.events.dropped", description: "InferenceCompleted events lost: spool full or a line torn by a crash (should stay 0)");
+
+    private readonly Lock _mode = new();
+    private readonly SemaphoreSlim _spoolSignal = new(0);
+    private bool _spooling;
+
+    /// <summary>True while events go to the spool instead of straight to the broker.</summary>
+    public bool Spooling
+    {
+        get
+        {
+            lock (_mode)
+                return _spooling;
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        LlmOpsTelemetry.Meter.CreateObservableGauge("llmops.proxy.events.spool_depth", () => spool.PendingEvents,
+            description: "InferenceCompleted events waiting in the on-disk spool");
+        lock (_mode)
+            _spooling = !spool.IsEmpty;
+        var replayer = Task.Run(() => ReplayAsync(stoppingToken), CancellationToken.None);
+
         var batch = new List<InferenceCompleted>(options.Value.PublishBatchSize);
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 Fill(batch);
-                await PublishUntilConfirmedAsync(batch, stoppingToken);
+                await DeliverAsync(batch, stoppingToken);
+                batch.Clear();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: drain below.
+            // Shutting down: keep what is queued, durably.
         }
 
-        // The host gives us its shutdown timeout; use it to empty the queue.
-        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Fill(batch);
+        while (batch.Count > 0)
+        {
+            SpoolDurably(batch);
+            batch.Clear();
+            Fill(batch);
+        }
+        await replayer;
+    }
+
+    private async Task DeliverAsync(List<InferenceCompleted> batch, CancellationToken cancellationToken)
+    {
+        bool spooling;
+        lock (_mode)
+        {
+            spooling = _spooling;
+            if (spooling)
+                SpoolDurably(batch);
+        }
+        if (spooling)
+            return;
+
+        var unconfirmed = await PublishAsync(batch, cancellationToken);
+        if (unconfirmed.Count == 0)
+            return;
+        lock (_mode)
+        {
+            SpoolDurably(unconfirmed);
+            _spooling = true;
+        }
+        LogSpooling(logger, unconfirmed.Count);
+        _spoolSignal.Release();
+    }
+
+    /// <summary>Publishes each event with its own confirmation and returns the ones the broker did not confirm in time.</summary>
+    private async Task<List<InferenceCompleted>> PublishAsync(IReadOnlyList<InferenceCompleted> batch, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Value.PublishTimeout);
+        var attempts = batch.Select(inference => bus.Publish(inference, deadline.Token)).ToArray();
         try
         {
-            do
-            {
-                Fill(batch);
-                if (batch.Count > 0)
-                    await PublishUntilConfirmedAsync(batch, drain.Token);
-            }
-            while (batch.Count > 0);
+            await Task.WhenAll(attempts);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            LogUnpublishedAtShutdown(logger, batch.Count + queue.Depth);
+            // Sorted out below, event by event: whatever was not confirmed goes to the spool.
+        }
+        var unconfirmed = batch.Where((_, i) => !attempts[i].IsCompletedSuccessfully).ToList();
+        Published.Add(batch.Count - unconfirmed.Count);
+        return unconfirmed;
+    }
+
+    private async Task ReplayAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (!Spooling)
+            {
+                try
+                {
+                    await _spoolSignal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
+            }
+
+            var spooled = spool.Read(options.Value.PublishBatchSize);
+            if (spooled is null)
+            {
+                lock (_mode)
+                {
+                    // Nothing was appended since the read (appends happen under this lock): publish directly again.
+                    if (spool.IsEmpty)
+                    {
+                        _spooling = false;
+                        LogDrained(logger);
+                    }
+                }
+                continue;
+            }
+
+            if (spooled.Unreadable > 0)
+            {
+                Dropped.Add(spooled.Unreadable);
+                LogTorn(logger, spooled.Unreadable);
+            }
+            var unconfirmed = spooled.Events.Count == 0 ? [] : await PublishAsync(spooled.Events, stoppingToken);
+            if (unconfirmed.Count == 0)
+            {
+                spool.Commit(spooled);
+                backoff = TimeSpan.FromMilliseconds(250);
+                continue;
+            }
+            try
+            {
+                await Task.Delay(backoff, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            backoff = TimeSpan.FromMilliseconds(Math.Min(5000, backoff.TotalMilliseconds * 2));
+        }
+    }
+
+    private void SpoolDurably(IReadOnlyCollection<InferenceCompleted> events)
+    {
+        var lost = spool.Append(events);
+        Spooled.Add(events.Count - lost);
+        if (lost > 0)
+        {
+            Dropped.Add(lost);
+            LogSpoolFull(logger, lost, options.Value.SpoolMaxBytes);
         }
     }
 
@@ -62,30 +191,15 @@ public sealed partial class InferenceEventPublisher(
             batch.Add(inference);
     }
 
-    private async Task PublishUntilConfirmedAsync(List<InferenceCompleted> batch, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await publisher.PublishBatchAsync(batch, cancellationToken);
-                Published.Add(batch.Count);
-                batch.Clear();
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Failures.Add(1);
-                var delay = TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(attempt, 10))));
-                LogPublishFailed(logger, ex, batch.Count, attempt, delay.TotalMilliseconds);
-                await Task.Delay(delay, cancellationToken);
-            }
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The broker did not confirm {Count} InferenceCompleted events; spooling to disk until it is back")]
+    private static partial void LogSpooling(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} InferenceCompleted events failed (attempt {Attempt}); retrying in {DelayMs} ms")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, int count, int attempt, double delayMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event spool replayed; publishing directly again")]
+    private static partial void LogDrained(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Shut down with {Count} InferenceCompleted events unpublished")]
-    private static partial void LogUnpublishedAtShutdown(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Error, Message = "The event spool is full ({MaxBytes} bytes): {Count} InferenceCompleted events were lost")]
+    private static partial void LogSpoolFull(ILogger logger, int count, long maxBytes);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} spooled InferenceCompleted events could not be read back (torn by a crash) and were lost")]
+    private static partial void LogTorn(ILogger logger, int count);
 }

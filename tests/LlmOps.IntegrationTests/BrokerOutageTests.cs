@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using LlmOps.Contracts.Inference;
+using LlmOps.InferenceProxy;
+using LlmOps.InferenceProxy.Features.Events;
+using LlmOps.ServiceDefaults;
+using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.Testing;
+using LlmOps.TraceCollector;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmOps.IntegrationTests;
+
+/// <summary>Counts every delivery of every InferenceCompleted, so a test can tell "exactly once" from "at least once".</summary>
+public sealed class DeliveryCounter
+{
+    public ConcurrentDictionary<Guid, int> Deliveries { get; } = new();
+}
+
+public sealed class DeliveryCountingConsumer(DeliveryCounter counter) : IConsumer<InferenceCompleted>
+{
+    public Task Consume(ConsumeContext<InferenceCompleted> context)
+    {
+        counter.Deliveries.AddOrUpdate(context.Message.InferenceId, 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The broker goes away under the gateway (its connection cut by a TCP gate, the broker itself stays up for the other
+/// tests): requests keep succeeding at normal speed, their events wait in the on-disk spool, and when the broker is
+/// back every one of them arrives, exactly once.
+/// </summary>
+public class BrokerOutageTests : IAsyncLifetime
+{
+    private string _vhost = "";
+    private TcpGate _gate = null!;
+    private TestHost _simulator = null!;
+    private TestHost _collector = null!;
+    private TestHost _proxy = null!;
+    private Dictionary<string, string?> _proxySettings = [];
+    private readonly DeliveryCounter _counter = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        _vhost = await TestInfrastructure.CreateVirtualHostAsync();
+        var database = await TestInfrastructure.CreateDatabaseAsync("outage");
+        _gate = new TcpGate(TestInfrastructure.RabbitMqHost, TestInfrastructure.RabbitMqPort);
+        _simulator = await SimulatorHost.StartAsync();
+
+        var collectorSettings = TestInfrastructure.RabbitMqSettings(_vhost);
+        foreach (var (key, value) in TestInfrastructure.PostgresSettings(database))
+            collectorSettings[key] = value;
+        _collector = await TestHost.StartAsync(
+            builder =>
+            {
+                builder.AddServiceDefaults(TraceCollectorExtensions.ServiceName);
+                builder.AddTraceCollector();
+                builder.Services.AddSingleton(_counter);
+                builder.AddServiceConsumer<DeliveryCountingConsumer>("delivery-counter");
+            },
+            app =>
+            {
+                app.MapDefaultEndpoints();
+                app.MapTraceCollectorEndpoints();
+            },
+            collectorSettings);
+
+        var proxySettings = TestInfrastructure.RabbitMqSettings(_vhost);
+        proxySettings["Messaging:RabbitMq:Port"] = _gate.Port.ToString();
+        proxySettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N"));
+        proxySettings["InferenceProxy:PublishTimeout"] = "00:00:01";
+        proxySettings["InferenceProxy:Deployments:0:Name"] = "simulator";
+        proxySettings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
+        proxySettings["InferenceProxy:Deployments:0:Models:0"] = "*";
+        _proxySettings = proxySettings;
+        _proxy = await StartProxyAsync();
+
+        foreach (var host in new[] { _collector, _proxy })
+        {
+            using var probe = host.CreateClient(bearerKey: null);
+            await Eventually.TrueAsync(async () => (await probe.GetAsync("/health/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "readiness");
+        }
+    }
+
+    private Task<TestHost> StartProxyAsync() => TestHost.StartAsync(
+        builder =>
+        {
+            builder.AddServiceDefaults(InferenceProxyExtensions.ServiceName);
+            builder.AddInferenceProxy();
+        },
+        app =>
+        {
+            app.MapDefaultEndpoints();
+            app.MapInferenceProxyEndpoints();
+        },
+        _proxySettings);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _collector.DisposeAsync();
+        await _simulator.DisposeAsync();
+        await _gate.DisposeAsync();
+        await TestInfrastructure.DeleteVirtualHostAsync(_vhost);
+    }
+
+    private async Task<(string TraceId, TimeSpan Took)> ChatAsync(HttpClient client, int n)
+    {
+        var clock = Stopwatch.StartNew();
+        var response = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = "sim-small", messages = new[] { new { role = "user", content = $"request {n} during the outage" } } });
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsStringAsync();
+        return (response.Headers.GetValues("x-llmops-trace-id").Single(), clock.Elapsed);
+    }
+
+    [Fact]
+    public async Task With_the_broker_cut_off_requests_succeed_at_normal_speed_and_every_event_arrives_exactly_once_when_it_returns()
+    {
+        using var client = _proxy.CreateClient();
+        using var admin = _collector.CreateClient();
+        var (warmTrace, _) = await ChatAsync(client, 0);
+        await TraceApi.WaitForTraceAsync(admin, warmTrace, TimeSpan.FromSeconds(30));
+        var publisher = _proxy.Services.GetRequiredService<InferenceEventPublisher>();
+        var spool = _proxy.Services.GetRequiredService<EventSpool>();
+
+        _gate.Cut();
+        var during = new List<(string TraceId, TimeSpan Took)>();
+        for (var i = 1; i <= 30; i++)
+            during.Add(await ChatAsync(client, i));
+        await Eventually.TrueAsync(() => Task.FromResult(spool.PendingEvents == 30), TimeSpan.FromSeconds(30),
+            "all 30 events to be spooled to disk");
+
+        Assert.True(publisher.Spooling);
+        Assert.All(during, r => Assert.True(r.Took < TimeSpan.FromMilliseconds(750),
+            $"a request took {r.Took.TotalMilliseconds:0} ms while the broker was away: the request path must not wait for it"));
+        Assert.Single(_counter.Deliveries); // only the warm-up request got through before the cut
+
+        _gate.Restore();
+
+        foreach (var (traceId, _) in during)
+            await TraceApi.WaitForTraceAsync(admin, traceId, TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => Task.FromResult(!publisher.Spooling && spool.IsEmpty), TimeSpan.FromSeconds(30),
+            "the spool to drain and direct publishing to resume");
+        Assert.Equal(31, _counter.Deliveries.Count);
+        Assert.All(_counter.Deliveries, d => Assert.Equal(1, d.Value));
+
+        // And afterwards events go straight out again.
+        var (afterTrace, _) = await ChatAsync(client, 99);
+        await TraceApi.WaitForTraceAsync(admin, afterTrace, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_gateway_restarted_during_the_outage_replays_what_it_spooled_before_it_stopped()
+    {
+        using (var client = _proxy.CreateClient())
+        {
+            var (warm, _) = await ChatAsync(client, 0);
+            using var admin = _collector.CreateClient();
+            await TraceApi.WaitForTraceAsync(admin, warm, TimeSpan.FromSeconds(30));
+        }
+
+        _gate.Cut();
+        var traces = new List<string>();
+        using (var client = _proxy.CreateClient())
+        {
+            for (var i = 1; i <= 10; i++)
+                traces.Add((await ChatAsync(client, i)).TraceId);
+        }
+        await _proxy.DisposeAsync();
+
+        _gate.Restore();
+        _proxy = await StartProxyAsync();
+
+        using var collector = _collector.CreateClient();
+        foreach (var traceId in traces)
+            await TraceApi.WaitForTraceAsync(collector, traceId, TimeSpan.FromSeconds(60));
+        Assert.Equal(11, _counter.Deliveries.Count);
+        Assert.All(_counter.Deliveries, d => Assert.Equal(1, d.Value));
+    }
+}
