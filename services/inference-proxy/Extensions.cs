@@ -22,8 +22,17 @@ public static class InferenceProxyExtensions
             .Validate(o => o.Deployments.All(d => Uri.TryCreate(d.BaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
                     || d.BaseUrl.StartsWith('/')),
                 "Every InferenceProxy:Deployments entry needs a BaseUrl that is an http(s) URL or a path on this host.")
-            .Validate(o => o.Deployments.All(d => d.Models.Count > 0),
-                "Every InferenceProxy:Deployments entry needs at least one model name in Models (or \"*\").")
+            .Validate(o => o.Deployments.All(d => Providers.All.Contains(d.Provider)),
+                $"Every InferenceProxy:Deployments entry needs a Provider of: {string.Join(", ", Providers.All)}.")
+            .Validate(o => o.Deployments.Select(d => d.Name).Distinct().Count() == o.Deployments.Count,
+                "InferenceProxy:Deployments names must be unique.")
+            .Validate(o => o.Routes.All(r => RoutingStrategies.All.Contains(r.Strategy)),
+                $"Every InferenceProxy:Routes entry needs a Strategy of: {string.Join(", ", RoutingStrategies.All)}.")
+            .Validate(o => o.Routes.All(r => r.Deployments.Count > 0
+                    && r.Deployments.Concat(r.Fallbacks).All(name => o.Deployments.Any(d => d.Name == name))),
+                "Every InferenceProxy:Routes entry needs Deployments (and Fallbacks) that name configured deployments.")
+            .Validate(o => o.Routes.All(r => r.Strategy != RoutingStrategies.Complexity || r.Deployments.Count >= 2),
+                "A complexity route needs two deployments: the small one first, the large one last.")
             .ValidateOnStart();
 
         builder.AddServiceDbContext<InferenceProxyDbContext>(ServiceName);
@@ -32,7 +41,9 @@ public static class InferenceProxyExtensions
         builder.Services.AddHostedService<KeyBootstrap>();
         builder.AddServiceConsumer<GetApiKeySnapshotConsumer>(ServiceName);
 
-        builder.Services.AddSingleton<DeploymentResolver>();
+        builder.Services.AddSingleton<Router>();
+        builder.Services.AddSingleton<DeploymentStats>();
+        builder.Services.AddSingleton<DeploymentCircuits>();
         builder.Services.AddSingleton<UpstreamClient>();
         builder.Services.AddSingleton<InferenceEventQueue>();
         builder.Services.AddSingleton(services =>

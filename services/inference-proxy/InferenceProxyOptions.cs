@@ -10,6 +10,16 @@ public sealed class InferenceProxyOptions
     [MinLength(1, ErrorMessage = "InferenceProxy:Deployments must list at least one deployment.")]
     public List<DeploymentOptions> Deployments { get; set; } = [];
 
+    /// <summary>
+    /// Model names with a routing strategy over several deployments. A model name without a route goes to the
+    /// deployments that list it in their Models (weighted), then to those that accept any name (<c>*</c>).
+    /// </summary>
+    public List<RouteOptions> Routes { get; set; } = [];
+
+    public RetryOptions Retry { get; set; } = new();
+
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
     /// <summary>Put request and response text into InferenceCompleted (and so into traces).</summary>
     public bool CaptureContent { get; set; } = true;
 
@@ -71,4 +81,78 @@ public sealed class DeploymentOptions
 
     [Range(1, 3600)]
     public int TimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Share of traffic under the weighted strategy, relative to the route's other deployments.</summary>
+    [Range(0, 1_000_000)]
+    public double Weight { get; set; } = 1;
+
+    /// <summary>Prices in USD per million tokens, for the lowest-cost strategy.</summary>
+    public decimal? InputPricePerMillion { get; set; }
+
+    public decimal? OutputPricePerMillion { get; set; }
+
+    /// <summary>Azure OpenAI's <c>api-version</c> query parameter (provider <c>azure-openai</c>).</summary>
+    public string ApiVersion { get; set; } = "2024-10-21";
+}
+
+public sealed class RouteOptions
+{
+    /// <summary>The model name callers send.</summary>
+    [Required]
+    public string Model { get; set; } = "";
+
+    /// <summary><c>weighted</c> (default), <c>lowest-latency</c>, <c>lowest-cost</c> or <c>complexity</c>.</summary>
+    public string Strategy { get; set; } = RoutingStrategies.Weighted;
+
+    /// <summary>Deployment names. Under <c>complexity</c>: the small model first, the large one last.</summary>
+    public List<string> Deployments { get; set; } = [];
+
+    /// <summary>Tried, in order, when every deployment above failed or has its circuit open.</summary>
+    public List<string> Fallbacks { get; set; } = [];
+
+    /// <summary>Under <c>complexity</c>: requests scoring at or above this go to the large deployment.</summary>
+    [Range(0, 1)]
+    public double ComplexityThreshold { get; set; } = 0.5;
+}
+
+public static class RoutingStrategies
+{
+    public const string Weighted = "weighted";
+    public const string LowestLatency = "lowest-latency";
+    public const string LowestCost = "lowest-cost";
+    public const string Complexity = "complexity";
+
+    public static readonly string[] All = [Weighted, LowestLatency, LowestCost, Complexity];
+}
+
+public sealed class RetryOptions
+{
+    /// <summary>Upstream attempts per request, across the route's deployments and fallbacks.</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>First backoff; doubles per attempt, with ±50 % jitter.</summary>
+    [Range(0, 10_000)]
+    public int BaseDelayMs { get; set; } = 100;
+
+    /// <summary>A Retry-After up to this long is honoured before retrying the same deployment.</summary>
+    [Range(0, 60_000)]
+    public int MaxRetryAfterMs { get; set; } = 2_000;
+}
+
+public sealed class CircuitBreakerOptions
+{
+    /// <summary>Share of failed attempts within the sampling window that opens a deployment's circuit.</summary>
+    [Range(0.01, 1)]
+    public double FailureRatio { get; set; } = 0.5;
+
+    [Range(2, 10_000)]
+    public int MinimumThroughput { get; set; } = 4;
+
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an open circuit keeps the deployment out before one trial request (half-open).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -9,6 +9,7 @@ public static class SimulatorExtensions
     public static IHostApplicationBuilder AddLlmSimulator(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.Section);
+        builder.Services.AddSingleton<Features.SimulatorStats>();
         return builder;
     }
 
@@ -22,6 +23,14 @@ public static class SimulatorExtensions
         v1.MapPost("/chat/completions", ChatCompletionsEndpoint.HandleAsync);
         v1.MapPost("/embeddings", EmbeddingsEndpoint.HandleAsync);
         v1.MapGet("/models", ModelsEndpoint.HandleAsync);
+
+        // Azure OpenAI's shape: the deployment in the path, api-version in the query, the key in an api-key header.
+        var azure = endpoints.MapGroup(prefix + "/openai/deployments/{deployment}").AllowAnonymous().WithTags("llm-simulator");
+        azure.MapPost("/chat/completions", ChatCompletionsEndpoint.HandleAzureAsync);
+        azure.MapPost("/embeddings", EmbeddingsEndpoint.HandleAsync);
+
+        endpoints.MapGet(prefix + "/sim/stats", (Features.SimulatorStats stats) =>
+            Results.Ok(new { chatCompletions = stats.ChatCompletions, embeddings = stats.Embeddings })).AllowAnonymous();
         return endpoints;
     }
 }

@@ -25,7 +25,9 @@ public class ChatCompletionsTests(GatewayFixture gateway) : IClassFixture<Gatewa
         Assert.True(headers.TryGetValue("x-llmops-trace-id", out var traceId));
         Assert.Matches("^[0-9a-f]{32}$", traceId);
         Assert.True(headers.TryGetValue("x-llmops-route", out var route));
-        Assert.Equal("sim", route);
+        Assert.Equal("sim-small", route);
+        Assert.True(headers.TryGetValue("x-llmops-deployment", out var deployment));
+        Assert.Equal("sim", deployment);
         Assert.True(headers.TryGetValue("x-llmops-overhead-ms", out var overhead));
         Assert.True(double.Parse(overhead!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
 
@@ -36,6 +38,8 @@ public class ChatCompletionsTests(GatewayFixture gateway) : IClassFixture<Gatewa
         Assert.Equal("sim-small", inference.RequestedModel);
         Assert.Equal("sim-small", inference.ServedModel);
         Assert.Equal("sim", inference.Deployment);
+        Assert.Equal("sim-small", inference.Route);
+        Assert.Equal(1, inference.Attempts);
         Assert.Equal("openai", inference.Provider);
         Assert.Equal(InferenceOperations.Chat, inference.Operation);
         Assert.Equal(completion.Usage.InputTokenCount, inference.Usage.InputTokens);

@@ -74,6 +74,9 @@ public sealed class GatewayFixture : IAsyncLifetime
             {
                 ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
                 ["InferenceProxy:MaxRequestBodyBytes"] = "65536",
+                // These tests look at single attempts; retries, fallbacks and circuits have their own fixture.
+                ["InferenceProxy:Retry:MaxAttempts"] = "1",
+                ["InferenceProxy:CircuitBreaker:MinimumThroughput"] = "10000",
                 ["InferenceProxy:Deployments:0:Name"] = "sim",
                 ["InferenceProxy:Deployments:0:BaseUrl"] = upstream,
                 ["InferenceProxy:Deployments:0:ApiKeyVariable"] = ProviderKeyVariable,

@@ -40,7 +40,8 @@ public static class SimErrors
         var expected = options.Value.ApiKey;
         if (string.IsNullOrEmpty(expected))
             return true;
-        if (context.Request.Headers.Authorization.ToString() == "Bearer " + expected)
+        if (context.Request.Headers.Authorization.ToString() == "Bearer " + expected
+            || context.Request.Headers["api-key"].ToString() == expected)
             return true;
         await WriteAsync(context, 401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
         return false;

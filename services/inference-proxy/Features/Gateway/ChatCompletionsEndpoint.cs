@@ -1,14 +1,15 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
+using LlmOps.InferenceProxy.Features.Routing;
 
 namespace LlmOps.InferenceProxy.Features.Gateway;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>: validate, pick the deployment, forward (streaming or not), relay the answer,
-/// and publish one InferenceCompleted whatever happened.
+/// <c>POST /v1/chat/completions</c>: validate, plan the route, try its deployments (streaming or not), relay the
+/// answer, and publish one InferenceCompleted whatever happened.
 /// </summary>
-public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, ILogger<ChatCompletionsEndpoint> logger)
+public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -26,9 +27,9 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, ILogger<Ch
 
     private async Task ServeAsync(HttpContext context, GatewayCall call, JsonObject body)
     {
-        var deployment = await pipeline.ResolveAsync(context, call, body, "messages",
+        var plan = await pipeline.PlanAsync(context, call, body, "messages",
             messages => messages is JsonArray { Count: > 0 }, "'messages' must be a non-empty array");
-        if (deployment is null)
+        if (plan is null)
             return;
         if (pipeline.Options.CaptureContent)
             ContentCapture.CaptureMessages(call, (JsonArray)body["messages"]!, pipeline.Options.MaxCapturedChars);
@@ -45,57 +46,36 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, ILogger<Ch
             body["stream_options"] = streamOptions;
         }
 
-        await pipeline.ExchangeAsync(context, call, deployment, logger, async cancellationToken =>
-        {
-            var upstreamStarted = call.Elapsed;
-            using var response = await pipeline.SendAsync(deployment, "/chat/completions", body, cancellationToken);
-            var isEventStream = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
-            if (stream && response.IsSuccessStatusCode && isEventStream)
-            {
-                await RelayStreamAsync(context, call, response, callerWantsUsage, upstreamStarted, cancellationToken);
-                return;
-            }
-
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            call.UpstreamTime = call.Elapsed - upstreamStarted;
-            if (!response.IsSuccessStatusCode)
-                await GatewayPipeline.RelayUpstreamErrorAsync(context, call, response, bytes);
-            else
-                await RelayCompletionAsync(context, call, bytes);
-        });
+        await pipeline.ExchangeAsync(context, call, plan, (deployment, cancellationToken) =>
+            GatewayPipeline.GuardAsync(context, call, deployment, () =>
+                AttemptAsync(context, call, body, deployment, stream, callerWantsUsage, cancellationToken)));
     }
 
-    private async Task RelayStreamAsync(HttpContext context, GatewayCall call, HttpResponseMessage response, bool callerWantsUsage,
-        TimeSpan upstreamStarted, CancellationToken cancellationToken)
+    private async Task<AttemptOutcome> AttemptAsync(HttpContext context, GatewayCall call, JsonObject body, DeploymentOptions deployment,
+        bool stream, bool callerWantsUsage, CancellationToken cancellationToken)
     {
-        var accumulator = new StreamAccumulator(pipeline.Options.MaxCapturedChars);
-        try
-        {
-            await using var upstreamBody = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await StreamRelay.RelayAsync(context, upstreamBody, accumulator, call, callerWantsUsage, cancellationToken);
-        }
-        finally
-        {
-            call.UpstreamTime = call.Elapsed - upstreamStarted;
-            ContentCapture.RecordStream(call, accumulator, pipeline.Options.CaptureContent);
-        }
-        if (!accumulator.SawDone)
-        {
-            // A stream that stops without [DONE] must not look finished to the caller: break the connection.
-            call.Fail(InferenceStatuses.UpstreamError, 200, "incomplete_stream", "The upstream ended the stream without [DONE].");
-            context.Abort();
-        }
-    }
+        var started = call.Elapsed;
+        using var response = await pipeline.SendAsync(deployment, "/chat/completions", body, call.RequestedModel, cancellationToken);
+        if (stream && response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+            return await RelayStreamAsync(context, call, response, callerWantsUsage, started, cancellationToken);
 
-    private async Task RelayCompletionAsync(HttpContext context, GatewayCall call, byte[] bytes)
-    {
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        call.UpstreamTime += call.Elapsed - started;
+        if (!response.IsSuccessStatusCode)
+        {
+            var failure = AttemptOutcome.FromUpstreamError(response, bytes, deployment.Name);
+            if (failure.Retryable)
+                return failure;
+            await GatewayPipeline.WriteFailureAsync(context, call, failure);
+            return AttemptOutcome.Answered;
+        }
+
         var (completion, problem) = ResponseInspector.ReadChatCompletion(bytes);
         if (completion is null)
         {
             // A success status with garbage or an error object is a failed upstream, not a success.
-            await GatewayPipeline.UpstreamFailedAsync(context, call, 502, InferenceStatuses.UpstreamError, "upstream_invalid_response",
-                $"The upstream deployment '{call.Deployment!.Name}' returned an invalid answer: {problem}");
-            return;
+            return AttemptOutcome.Failure(502, InferenceStatuses.UpstreamError, "upstream_invalid_response",
+                $"The upstream deployment '{deployment.Name}' returned an invalid answer: {problem}");
         }
 
         ContentCapture.RecordCompletion(call, completion, pipeline.Options);
@@ -104,5 +84,44 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, ILogger<Ch
         context.Response.Headers[GatewayCall.OverheadHeader] =
             Math.Max(0, (call.Elapsed - call.UpstreamTime).TotalMilliseconds).ToString("0.000", CultureInfo.InvariantCulture);
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        return AttemptOutcome.Answered;
+    }
+
+    /// <summary>
+    /// From the first relayed byte on, this attempt owns the answer: failures break the caller's connection (a retry
+    /// would send a second, different answer into the same stream), and usage is recorded from what passed through.
+    /// </summary>
+    private async Task<AttemptOutcome> RelayStreamAsync(HttpContext context, GatewayCall call, HttpResponseMessage response,
+        bool callerWantsUsage, TimeSpan started, CancellationToken cancellationToken)
+    {
+        var accumulator = new StreamAccumulator(pipeline.Options.MaxCapturedChars);
+        try
+        {
+            await using var upstreamBody = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await StreamRelay.RelayAsync(context, upstreamBody, accumulator, call, callerWantsUsage, cancellationToken);
+        }
+        catch (Exception ex) when (GatewayPipeline.ClientGone(context, ex))
+        {
+            return AttemptOutcome.CallerGone;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            await GatewayPipeline.WriteFailureAsync(context, call, AttemptOutcome.Failure(502,
+                ex is OperationCanceledException ? InferenceStatuses.Timeout : InferenceStatuses.UpstreamError,
+                "upstream_stream_failed", "The upstream stream failed after the answer had started."));
+            return AttemptOutcome.Answered;
+        }
+        finally
+        {
+            call.UpstreamTime += call.Elapsed - started;
+            ContentCapture.RecordStream(call, accumulator, pipeline.Options.CaptureContent);
+        }
+        if (!accumulator.SawDone)
+        {
+            // A stream that stops without [DONE] must not look finished to the caller: break the connection.
+            await GatewayPipeline.WriteFailureAsync(context, call, AttemptOutcome.Failure(200, InferenceStatuses.UpstreamError,
+                "incomplete_stream", "The upstream ended the stream without [DONE]."));
+        }
+        return AttemptOutcome.Answered;
     }
 }

@@ -4,8 +4,8 @@ using LlmOps.Contracts.Inference;
 
 namespace LlmOps.InferenceProxy.Features.Gateway;
 
-/// <summary><c>POST /v1/embeddings</c>: forwarded as is; usage recorded for pricing.</summary>
-public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline, ILogger<EmbeddingsEndpoint> logger)
+/// <summary><c>POST /v1/embeddings</c>: routed like chat, forwarded as is; usage recorded for pricing.</summary>
+public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -13,9 +13,12 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline, ILogger<Embeddi
             return;
         try
         {
-            var deployment = await pipeline.ResolveAsync(context, call, body, "input", input => input is not null, "'input' is required");
-            if (deployment is not null)
-                await ForwardAsync(context, call, body, deployment);
+            var plan = await pipeline.PlanAsync(context, call, body, "input", input => input is not null, "'input' is required");
+            if (plan is not null)
+            {
+                await pipeline.ExchangeAsync(context, call, plan, (deployment, cancellationToken) =>
+                    GatewayPipeline.GuardAsync(context, call, deployment, () => AttemptAsync(context, call, body, deployment, cancellationToken)));
+            }
         }
         finally
         {
@@ -23,29 +26,32 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline, ILogger<Embeddi
         }
     }
 
-    private Task ForwardAsync(HttpContext context, GatewayCall call, JsonObject body, DeploymentOptions deployment) =>
-        pipeline.ExchangeAsync(context, call, deployment, logger, async cancellationToken =>
+    private async Task<AttemptOutcome> AttemptAsync(HttpContext context, GatewayCall call, JsonObject body, DeploymentOptions deployment,
+        CancellationToken cancellationToken)
+    {
+        var started = call.Elapsed;
+        using var response = await pipeline.SendAsync(deployment, "/embeddings", body, call.RequestedModel, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        call.UpstreamTime += call.Elapsed - started;
+        if (!response.IsSuccessStatusCode)
         {
-            var started = call.Elapsed;
-            using var response = await pipeline.SendAsync(deployment, "/embeddings", body, cancellationToken);
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            call.UpstreamTime = call.Elapsed - started;
-            if (!response.IsSuccessStatusCode)
-            {
-                await GatewayPipeline.RelayUpstreamErrorAsync(context, call, response, bytes);
-                return;
-            }
-            if (!TryReadUsage(bytes, out var usage, out var servedModel))
-            {
-                await GatewayPipeline.UpstreamFailedAsync(context, call, 502, InferenceStatuses.UpstreamError, "upstream_invalid_response",
-                    $"The upstream deployment '{deployment.Name}' returned an invalid embeddings answer.");
-                return;
-            }
-            call.Usage = usage;
-            call.ServedModel = servedModel;
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-        });
+            var failure = AttemptOutcome.FromUpstreamError(response, bytes, deployment.Name);
+            if (failure.Retryable)
+                return failure;
+            await GatewayPipeline.WriteFailureAsync(context, call, failure);
+            return AttemptOutcome.Answered;
+        }
+        if (!TryReadUsage(bytes, out var usage, out var servedModel))
+        {
+            return AttemptOutcome.Failure(502, InferenceStatuses.UpstreamError, "upstream_invalid_response",
+                $"The upstream deployment '{deployment.Name}' returned an invalid embeddings answer.");
+        }
+        call.Usage = usage;
+        call.ServedModel = servedModel;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        return AttemptOutcome.Answered;
+    }
 
     private static bool TryReadUsage(byte[] bytes, out TokenUsage usage, out string? model)
     {

@@ -42,7 +42,9 @@ public sealed class GatewayCall
     public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
 
     public string RequestedModel { get; set; } = "";
+    public string? Route { get; set; }
     public DeploymentOptions? Deployment { get; set; }
+    public int Attempts { get; set; } = 1;
     public bool Streamed { get; set; }
     public TokenUsage Usage { get; set; } = new();
     public string? ServedModel { get; set; }
@@ -166,7 +168,7 @@ public sealed class GatewayCall
             SpanId = SpanId,
             ParentSpanId = ParentSpanId,
             Operation = Operation,
-            Route = Deployment is null ? null : RequestedModel,
+            Route = Route,
             Deployment = Deployment?.Name,
             Provider = Deployment?.Provider,
             RequestedModel = RequestedModel,
@@ -185,6 +187,7 @@ public sealed class GatewayCall
             ErrorMessage = ErrorMessage,
             HttpStatus = HttpStatus,
             FinishReason = FinishReason,
+            Attempts = Attempts,
             Metadata = Metadata,
             Content = captureContent && (Messages is not null || Completion is not null || ToolCallsJson is not null)
                 ? new InferenceContent

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,22 +8,33 @@ using LlmOps.InferenceProxy.Features.Keys;
 using LlmOps.InferenceProxy.Features.Routing;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Http;
+using LlmOps.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 
 namespace LlmOps.InferenceProxy.Features.Gateway;
 
 /// <summary>
-/// The steps every gateway route shares: read the caller's context and body, validate, pick the deployment, send
-/// upstream, answer errors in OpenAI's shape, and hand the finished call's event to the publisher.
+/// The steps every gateway route shares: read the caller's context and body, validate, plan the route, try its
+/// deployments (retries with backoff and jitter, fallbacks, circuit breaking), answer errors in OpenAI's shape, and
+/// hand the finished call's event to the publisher.
 /// </summary>
-public sealed class GatewayPipeline(
-    DeploymentResolver resolver,
+public sealed partial class GatewayPipeline(
+    Router router,
+    DeploymentCircuits circuits,
+    DeploymentStats stats,
     KeyPolicy keys,
     UpstreamClient upstream,
     InferenceEventQueue events,
     IOptions<InferenceProxyOptions> options,
-    IOptions<AuthOptions> auth)
+    IOptions<AuthOptions> auth,
+    ILogger<GatewayPipeline> logger)
 {
+    public const string DeploymentHeader = "x-llmops-deployment";
+
+    private static readonly Counter<long> Attempts = LlmOpsTelemetry.Meter.CreateCounter<long>(
+        "llmops.proxy.upstream.attempts", description: "Upstream attempts by deployment and outcome");
+
     public InferenceProxyOptions Options => options.Value;
 
     /// <summary>Starts the call and reads the body; on bad input writes the 4xx and returns null.</summary>
@@ -45,10 +57,10 @@ public sealed class GatewayPipeline(
     }
 
     /// <summary>
-    /// Checks <c>model</c> and the route's own required parameter, then picks the deployment (rewriting the model to
-    /// the deployment's upstream id). On a problem writes the 4xx, records the call as rejected and returns null.
+    /// Checks <c>model</c>, the key's right to it and the route's own required parameter, then plans the route. On a
+    /// problem writes the 4xx, records the call as rejected and returns null.
     /// </summary>
-    public async Task<DeploymentOptions?> ResolveAsync(HttpContext context, GatewayCall call, JsonObject body,
+    public async Task<RoutePlan?> PlanAsync(HttpContext context, GatewayCall call, JsonObject body,
         string requiredParameter, Func<JsonNode?, bool> isValid, string invalidMessage)
     {
         var model = GatewayBody.RequiredString(body, "model");
@@ -68,96 +80,168 @@ public sealed class GatewayPipeline(
             await RejectAsync(context, call, 400, invalidMessage, "missing_" + requiredParameter, requiredParameter);
             return null;
         }
-        var deployment = resolver.Resolve(model);
-        if (deployment is null)
+        var plan = router.Plan(model, body);
+        if (plan is null)
         {
             await RejectAsync(context, call, 404, $"The model `{model}` does not exist or you do not have access to it.",
                 "model_not_found", "model");
             return null;
         }
-        call.Deployment = deployment;
-        context.Response.Headers[GatewayCall.RouteHeader] = deployment.Name;
-        if (deployment.UpstreamModel is { Length: > 0 } upstreamModel)
-            body["model"] = upstreamModel;
-        return deployment;
+        call.Route = plan.Route;
+        context.Response.Headers[GatewayCall.RouteHeader] = plan.Route;
+        return plan;
     }
 
     /// <summary>
-    /// Runs one upstream exchange under the deployment's deadline and turns its failures into answers: the caller
-    /// hanging up (recorded, upstream cancelled), a timeout (504), an unreachable or broken upstream (502).
+    /// Tries the plan's deployments until one answers: at most Retry.MaxAttempts attempts, cycling through the
+    /// candidates in order; a deployment whose circuit is open is skipped without an attempt; retrying the same
+    /// deployment waits (exponential backoff with ±50 % jitter, or its Retry-After up to a bound), moving on to another
+    /// does not. An attempt that has started answering the caller is never retried. When every attempt fails the
+    /// caller gets the last failure.
     /// </summary>
-    public async Task ExchangeAsync(HttpContext context, GatewayCall call, DeploymentOptions deployment, ILogger logger,
-        Func<CancellationToken, Task> exchange)
+    public async Task ExchangeAsync(HttpContext context, GatewayCall call, RoutePlan plan,
+        Func<DeploymentOptions, CancellationToken, Task<AttemptOutcome>> attempt)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromSeconds(deployment.TimeoutSeconds));
+        var retry = options.Value.Retry;
+        AttemptOutcome? last = null;
+        var tried = 0;
+        var positions = retry.MaxAttempts + plan.Candidates.Count;
+        for (var position = 0; position < positions && tried < retry.MaxAttempts; position++)
+        {
+            var deployment = plan.Candidates[position % plan.Candidates.Count];
+            call.Deployment = deployment;
+            if (!context.Response.HasStarted)
+                context.Response.Headers[DeploymentHeader] = deployment.Name;
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            deadline.CancelAfter(TimeSpan.FromSeconds(deployment.TimeoutSeconds));
+            var started = call.Elapsed;
+            AttemptOutcome outcome;
+            try
+            {
+                outcome = await circuits.For(deployment.Name).ExecuteAsync(
+                    async token => await attempt(deployment, token), deadline.Token);
+            }
+            catch (BrokenCircuitException)
+            {
+                Attempts.Add(1, Tag(deployment, "circuit_open"));
+                continue;
+            }
+            tried++;
+            call.Attempts = tried;
+
+            if (outcome.ClientGone)
+            {
+                RecordClientGone(call);
+                return;
+            }
+            if (!outcome.Retryable)
+            {
+                if (call.Status == InferenceStatuses.Success)
+                    stats.RecordSuccess(deployment.Name, call.Elapsed - started);
+                Attempts.Add(1, Tag(deployment, call.Status));
+                return;
+            }
+
+            Attempts.Add(1, Tag(deployment, outcome.Code ?? "failed"));
+            last = outcome;
+            LogAttemptFailed(logger, deployment.Name, tried, outcome.Code, outcome.Status);
+            var next = plan.Candidates[(position + 1) % plan.Candidates.Count];
+            if (tried < retry.MaxAttempts && next == deployment)
+            {
+                try
+                {
+                    await Task.Delay(Backoff(tried, outcome.RetryAfter), context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    RecordClientGone(call);
+                    return;
+                }
+            }
+        }
+
+        await WriteFailureAsync(context, call, last ?? AttemptOutcome.Failure(503, InferenceStatuses.UpstreamError,
+            "deployments_unavailable", $"Every deployment of route '{plan.Route}' is unavailable (circuit open). Try again shortly."));
+    }
+
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        var retry = options.Value.Retry;
+        var exponential = retry.BaseDelayMs * Math.Pow(2, attempt - 1) * (0.5 + Random.Shared.NextDouble());
+        var honoured = retryAfter is { } after && after.TotalMilliseconds <= retry.MaxRetryAfterMs ? after.TotalMilliseconds : 0;
+        return TimeSpan.FromMilliseconds(Math.Max(exponential, honoured));
+    }
+
+    /// <summary>Sends <paramref name="body"/> to one deployment (the model set to that deployment's upstream id).</summary>
+    public Task<HttpResponseMessage> SendAsync(DeploymentOptions deployment, string path, JsonObject body, string requestedModel,
+        CancellationToken cancellationToken)
+    {
+        var model = deployment.UpstreamModel is { Length: > 0 } upstreamModel ? upstreamModel : requestedModel;
+        body["model"] = model;
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return upstream.SendAsync(router.UpstreamUri(deployment, path, model), deployment, content, cancellationToken);
+    }
+
+    /// <summary>Runs the transport part of an attempt and turns transport failures into outcomes.</summary>
+    public static async Task<AttemptOutcome> GuardAsync(HttpContext context, GatewayCall call, DeploymentOptions deployment,
+        Func<Task<AttemptOutcome>> attempt)
+    {
         var started = call.Elapsed;
         try
         {
-            await exchange(deadline.Token);
+            return await attempt();
         }
         catch (Exception ex) when (ClientGone(context, ex))
         {
-            RecordClientGone(call);
+            return AttemptOutcome.CallerGone;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        catch (OperationCanceledException)
         {
-            call.UpstreamTime = call.Elapsed - started;
-            var timedOut = ex is OperationCanceledException;
-            if (!timedOut)
-                logger.LogWarning(ex, "Upstream deployment {Deployment} failed", deployment.Name);
-            await UpstreamUnavailableAsync(context, call, deployment, timedOut);
+            call.UpstreamTime += call.Elapsed - started;
+            return AttemptOutcome.Failure(504, InferenceStatuses.Timeout, "upstream_timeout",
+                $"The upstream deployment '{deployment.Name}' did not answer within {deployment.TimeoutSeconds} s.");
         }
-    }
-
-    public Task<HttpResponseMessage> SendAsync(DeploymentOptions deployment, string path, JsonObject body, CancellationToken cancellationToken)
-    {
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return upstream.SendAsync(resolver.UpstreamUri(deployment, path), deployment, content, cancellationToken);
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            call.UpstreamTime += call.Elapsed - started;
+            return AttemptOutcome.Failure(502, InferenceStatuses.UpstreamError, "upstream_unreachable",
+                $"The upstream deployment '{deployment.Name}' could not be reached or broke the connection.");
+        }
     }
 
     /// <summary>Hands the finished call's one InferenceCompleted to the publisher (never dropped).</summary>
     public ValueTask CompleteAsync(GatewayCall call, bool captureContent) => events.EnqueueAsync(call.ToEvent(captureContent));
 
+    /// <summary>
+    /// Answers the caller with a failure: an upstream's own OpenAI-shaped error body as is (with Retry-After), or the
+    /// gateway's error. If bytes already reached the caller, the only honest signal left is to break the connection.
+    /// </summary>
+    public static async Task WriteFailureAsync(HttpContext context, GatewayCall call, AttemptOutcome outcome)
+    {
+        call.Fail(outcome.CallStatus, outcome.Status, outcome.Code, outcome.Message);
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+        if (outcome.UpstreamBody is { } body)
+        {
+            if (outcome.RetryAfter is { } retryAfter)
+                context.Response.Headers.RetryAfter = Math.Max(0, Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.StatusCode = outcome.Status;
+            context.Response.ContentType = outcome.UpstreamContentType ?? "application/json";
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+            return;
+        }
+        await ErrorResponses.WriteAsync(context, outcome.Status, outcome.Message, outcome.Code);
+    }
+
     public static Task RejectAsync(HttpContext context, GatewayCall call, int status, string message, string code, string? param)
     {
         call.Fail(InferenceStatuses.Rejected, status, code, message);
         return ErrorResponses.WriteAsync(context, status, message, code, param);
-    }
-
-    public static async Task UpstreamFailedAsync(HttpContext context, GatewayCall call, int status, string callStatus, string code, string message)
-    {
-        call.Fail(callStatus, status, code, message);
-        if (context.Response.HasStarted)
-        {
-            // Bytes already reached the client: the only honest signal left is to break the connection.
-            context.Abort();
-            return;
-        }
-        await ErrorResponses.WriteAsync(context, status, message, code);
-    }
-
-    /// <summary>
-    /// Answers an upstream's non-2xx. Its own OpenAI-shaped error is what the caller's SDK understands best, so it is
-    /// passed on with its status and Retry-After; except 401/403, which mean the upstream refused the gateway's
-    /// provider key: passing those on would tell the caller that the caller's own key is wrong.
-    /// </summary>
-    public static async Task RelayUpstreamErrorAsync(HttpContext context, GatewayCall call, HttpResponseMessage response, byte[] body)
-    {
-        var status = (int)response.StatusCode;
-        if (status is 401 or 403)
-        {
-            await UpstreamFailedAsync(context, call, 502, InferenceStatuses.UpstreamError, "upstream_auth_failed",
-                $"The upstream deployment '{call.Deployment!.Name}' refused the gateway's provider key ({status}).");
-            return;
-        }
-        call.Fail(InferenceStatuses.UpstreamError, status, ResponseInspector.ErrorCode(body) ?? $"upstream_{status}", ResponseInspector.Preview(body));
-        if (response.Headers.RetryAfter is { } retryAfter)
-            context.Response.Headers.RetryAfter = retryAfter.ToString();
-        context.Response.StatusCode = status;
-        context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
-        await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
     /// <summary>Whether an exception means the caller hung up (writes to its closed connection may fail either way).</summary>
@@ -167,11 +251,9 @@ public sealed class GatewayPipeline(
     public static void RecordClientGone(GatewayCall call) =>
         call.Fail(InferenceStatuses.ClientDisconnected, 499, "client_disconnected", "The client closed the connection.");
 
-    /// <summary>An upstream that did not answer in time (504) or could not be reached or broke the connection (502).</summary>
-    public static Task UpstreamUnavailableAsync(HttpContext context, GatewayCall call, DeploymentOptions deployment, bool timedOut) =>
-        timedOut
-            ? UpstreamFailedAsync(context, call, 504, InferenceStatuses.Timeout, "upstream_timeout",
-                $"The upstream deployment '{deployment.Name}' did not answer within {deployment.TimeoutSeconds} s.")
-            : UpstreamFailedAsync(context, call, 502, InferenceStatuses.UpstreamError, "upstream_unreachable",
-                $"The upstream deployment '{deployment.Name}' could not be reached or broke the connection.");
+    private static KeyValuePair<string, object?>[] Tag(DeploymentOptions deployment, string outcome) =>
+        [new("deployment", deployment.Name), new("outcome", outcome)];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} on deployment {Deployment} failed: {Code} ({Status})")]
+    private static partial void LogAttemptFailed(ILogger logger, string deployment, int attempt, string? code, int status);
 }

@@ -8,10 +8,24 @@ namespace LlmOps.LlmSimulator.Features.Chat;
 
 public static class ChatCompletionsEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, IOptions<SimulatorOptions> options)
+    /// <summary>Azure OpenAI's route: like OpenAI's, but an api-version is required and the path names the model.</summary>
+    public static Task HandleAzureAsync(HttpContext context, string deployment, IOptions<SimulatorOptions> options, SimulatorStats stats)
     {
+        if (string.IsNullOrEmpty(context.Request.Query["api-version"]))
+            return SimErrors.WriteAsync(context, 400, "api-version query parameter is required", "invalid_request_error", param: "api-version");
+        return HandleAsync(context, options, stats, deployment);
+    }
+
+    public static async Task HandleAsync(HttpContext context, IOptions<SimulatorOptions> options, SimulatorStats stats) =>
+        await HandleAsync(context, options, stats, modelOverride: null);
+
+    private static async Task HandleAsync(HttpContext context, IOptions<SimulatorOptions> options, SimulatorStats stats, string? modelOverride)
+    {
+        stats.CountChat();
         if (await SimErrors.ReadAuthorizedJsonAsync(context, options) is not { } body)
             return;
+        if (modelOverride is not null && body is JsonObject withModel)
+            withModel["model"] = modelOverride;
 
         var (request, error, param) = ChatRequest.Parse(body);
         if (request is null)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmOps.LlmSimulator.Features.Directives;
 using LlmOps.LlmSimulator.Text;
+using LlmOps.LlmSimulator.Features;
 using Microsoft.Extensions.Options;
 
 namespace LlmOps.LlmSimulator.Features.Embeddings;
@@ -12,8 +13,9 @@ public static class EmbeddingsEndpoint
 {
     private const int MaxDimensions = 3072;
 
-    public static async Task HandleAsync(HttpContext context, IOptions<SimulatorOptions> options)
+    public static async Task HandleAsync(HttpContext context, IOptions<SimulatorOptions> options, SimulatorStats stats)
     {
+        stats.CountEmbeddings();
         if (await SimErrors.ReadAuthorizedJsonAsync(context, options) is not { } body)
             return;
 
