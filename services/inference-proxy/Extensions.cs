@@ -1,5 +1,6 @@
 using LlmOps.InferenceProxy.Features.Events;
 using LlmOps.InferenceProxy.Features.Keys;
+using LlmOps.InferenceProxy.Features.Providers;
 using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Messaging;

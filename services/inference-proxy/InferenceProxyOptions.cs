@@ -60,7 +60,7 @@ public sealed class DeploymentOptions
     [Required]
     public string Name { get; set; } = "";
 
-    /// <summary>Provider kind. This slice speaks to OpenAI-compatible upstreams (<c>openai</c>).</summary>
+    /// <summary><c>openai</c> (any OpenAI-compatible server), <c>azure-openai</c> or <c>anthropic</c>.</summary>
     public string Provider { get; set; } = "openai";
 
     /// <summary>
@@ -93,6 +93,9 @@ public sealed class DeploymentOptions
 
     /// <summary>Azure OpenAI's <c>api-version</c> query parameter (provider <c>azure-openai</c>).</summary>
     public string ApiVersion { get; set; } = "2024-10-21";
+
+    /// <summary>Anthropic's <c>anthropic-version</c> header (provider <c>anthropic</c>).</summary>
+    public string AnthropicVersion { get; set; } = "2023-06-01";
 }
 
 public sealed class RouteOptions

@@ -23,6 +23,7 @@ public static class SimulatorExtensions
         v1.MapPost("/chat/completions", ChatCompletionsEndpoint.HandleAsync);
         v1.MapPost("/embeddings", EmbeddingsEndpoint.HandleAsync);
         v1.MapGet("/models", ModelsEndpoint.HandleAsync);
+        v1.MapPost("/messages", Features.Anthropic.MessagesEndpoint.HandleAsync);
 
         // Azure OpenAI's shape: the deployment in the path, api-version in the query, the key in an api-key header.
         var azure = endpoints.MapGroup(prefix + "/openai/deployments/{deployment}").AllowAnonymous().WithTags("llm-simulator");

@@ -44,9 +44,8 @@ public sealed record AttemptOutcome
     /// the gateway's provider key: another deployment may hold a good one; the caller gets a 502, never a 401 that
     /// would blame its own key) and 404 (that deployment does not serve the model). Other 4xx are the request's fault.
     /// </summary>
-    public static AttemptOutcome FromUpstreamError(HttpResponseMessage response, byte[] body, string deployment)
+    public static AttemptOutcome FromUpstreamError(HttpResponseMessage response, int status, byte[] body, string deployment)
     {
-        var status = (int)response.StatusCode;
         if (status is 401 or 403)
         {
             return Failure(502, InferenceStatuses.UpstreamError, "upstream_auth_failed",

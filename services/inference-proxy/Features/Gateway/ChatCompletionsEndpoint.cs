@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
+using LlmOps.InferenceProxy.Features.Providers;
 using LlmOps.InferenceProxy.Features.Routing;
 
 namespace LlmOps.InferenceProxy.Features.Gateway;
@@ -55,21 +56,24 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
         bool stream, bool callerWantsUsage, CancellationToken cancellationToken)
     {
         var started = call.Elapsed;
+        var adapter = ProviderAdapter.For(deployment.Provider);
         using var response = await pipeline.SendAsync(deployment, "/chat/completions", body, call.RequestedModel, cancellationToken);
         if (stream && response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
-            return await RelayStreamAsync(context, call, response, callerWantsUsage, started, cancellationToken);
+            return await RelayStreamAsync(context, call, adapter, response, callerWantsUsage, started, cancellationToken);
 
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         call.UpstreamTime += call.Elapsed - started;
         if (!response.IsSuccessStatusCode)
         {
-            var failure = AttemptOutcome.FromUpstreamError(response, bytes, deployment.Name);
+            var (status, error) = adapter.Error((int)response.StatusCode, bytes);
+            var failure = AttemptOutcome.FromUpstreamError(response, status, error, deployment.Name);
             if (failure.Retryable)
                 return failure;
             await GatewayPipeline.WriteFailureAsync(context, call, failure);
             return AttemptOutcome.Answered;
         }
 
+        bytes = adapter.ChatResponse(bytes);
         var (completion, problem) = ResponseInspector.ReadChatCompletion(bytes);
         if (completion is null)
         {
@@ -91,14 +95,15 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
     /// From the first relayed byte on, this attempt owns the answer: failures break the caller's connection (a retry
     /// would send a second, different answer into the same stream), and usage is recorded from what passed through.
     /// </summary>
-    private async Task<AttemptOutcome> RelayStreamAsync(HttpContext context, GatewayCall call, HttpResponseMessage response,
-        bool callerWantsUsage, TimeSpan started, CancellationToken cancellationToken)
+    private async Task<AttemptOutcome> RelayStreamAsync(HttpContext context, GatewayCall call, ProviderAdapter adapter,
+        HttpResponseMessage response, bool callerWantsUsage, TimeSpan started, CancellationToken cancellationToken)
     {
         var accumulator = new StreamAccumulator(pipeline.Options.MaxCapturedChars);
         try
         {
             await using var upstreamBody = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await StreamRelay.RelayAsync(context, upstreamBody, accumulator, call, callerWantsUsage, cancellationToken);
+            await StreamRelay.RelayAsync(context, adapter.ChatStream(upstreamBody, cancellationToken), accumulator, call,
+                callerWantsUsage, cancellationToken);
         }
         catch (Exception ex) when (GatewayPipeline.ClientGone(context, ex))
         {

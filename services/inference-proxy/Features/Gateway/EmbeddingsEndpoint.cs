@@ -13,7 +13,8 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline)
             return;
         try
         {
-            var plan = await pipeline.PlanAsync(context, call, body, "input", input => input is not null, "'input' is required");
+            var plan = await pipeline.PlanAsync(context, call, body, "input", input => input is not null, "'input' is required",
+                embeddings: true);
             if (plan is not null)
             {
                 await pipeline.ExchangeAsync(context, call, plan, (deployment, cancellationToken) =>
@@ -35,7 +36,7 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline)
         call.UpstreamTime += call.Elapsed - started;
         if (!response.IsSuccessStatusCode)
         {
-            var failure = AttemptOutcome.FromUpstreamError(response, bytes, deployment.Name);
+            var failure = AttemptOutcome.FromUpstreamError(response, (int)response.StatusCode, bytes, deployment.Name);
             if (failure.Retryable)
                 return failure;
             await GatewayPipeline.WriteFailureAsync(context, call, failure);

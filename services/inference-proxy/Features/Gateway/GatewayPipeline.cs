@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy.Features.Events;
 using LlmOps.InferenceProxy.Features.Keys;
+using LlmOps.InferenceProxy.Features.Providers;
 using LlmOps.InferenceProxy.Features.Routing;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Http;
@@ -61,7 +62,7 @@ public sealed partial class GatewayPipeline(
     /// problem writes the 4xx, records the call as rejected and returns null.
     /// </summary>
     public async Task<RoutePlan?> PlanAsync(HttpContext context, GatewayCall call, JsonObject body,
-        string requiredParameter, Func<JsonNode?, bool> isValid, string invalidMessage)
+        string requiredParameter, Func<JsonNode?, bool> isValid, string invalidMessage, bool embeddings = false)
     {
         var model = GatewayBody.RequiredString(body, "model");
         call.RequestedModel = model ?? "";
@@ -80,7 +81,7 @@ public sealed partial class GatewayPipeline(
             await RejectAsync(context, call, 400, invalidMessage, "missing_" + requiredParameter, requiredParameter);
             return null;
         }
-        var plan = router.Plan(model, body);
+        var plan = router.Plan(model, body, embeddings);
         if (plan is null)
         {
             await RejectAsync(context, call, 404, $"The model `{model}` does not exist or you do not have access to it.",
@@ -173,13 +174,18 @@ public sealed partial class GatewayPipeline(
         return TimeSpan.FromMilliseconds(Math.Max(exponential, honoured));
     }
 
-    /// <summary>Sends <paramref name="body"/> to one deployment (the model set to that deployment's upstream id).</summary>
+    /// <summary>
+    /// Sends <paramref name="body"/> (OpenAI-shaped) to one deployment: the model set to that deployment's upstream id,
+    /// translated to its provider's API when that is not OpenAI's.
+    /// </summary>
     public Task<HttpResponseMessage> SendAsync(DeploymentOptions deployment, string path, JsonObject body, string requestedModel,
         CancellationToken cancellationToken)
     {
         var model = deployment.UpstreamModel is { Length: > 0 } upstreamModel ? upstreamModel : requestedModel;
         body["model"] = model;
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
+        var adapter = ProviderAdapter.For(deployment.Provider);
+        var upstreamBody = path == "/chat/completions" ? adapter.ChatRequest(body) : body;
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(upstreamBody));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         return upstream.SendAsync(router.UpstreamUri(deployment, path, model), deployment, content, cancellationToken);
     }

@@ -58,6 +58,8 @@ public static class ResponseInspector
             OutputTokens = Long(usage, "completion_tokens"),
             CachedInputTokens = usage.TryGetProperty("prompt_tokens_details", out var prompt) && prompt.ValueKind == JsonValueKind.Object
                 ? Long(prompt, "cached_tokens") : 0,
+            // Not an OpenAI field: providers with paid cache writes (Anthropic) report them here after translation.
+            CacheWriteInputTokens = prompt.ValueKind == JsonValueKind.Object ? Long(prompt, "cache_creation_tokens") : 0,
             ReasoningTokens = usage.TryGetProperty("completion_tokens_details", out var completion) && completion.ValueKind == JsonValueKind.Object
                 ? Long(completion, "reasoning_tokens") : 0,
         };

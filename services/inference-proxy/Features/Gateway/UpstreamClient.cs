@@ -29,13 +29,9 @@ public sealed class UpstreamClient : IDisposable
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (deployment.ApiKeyVariable is { Length: > 0 } variable && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } key)
-        {
-            // Azure OpenAI authenticates with an api-key header; OpenAI-compatible servers with a bearer token.
-            if (deployment.Provider == Routing.Providers.AzureOpenAi)
-                request.Headers.Add("api-key", key);
-            else
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
+            Providers.ProviderAdapter.For(deployment.Provider).Authorize(request, deployment, key);
+        else if (deployment.Provider == Providers.Providers.Anthropic)
+            request.Headers.Add("anthropic-version", deployment.AnthropicVersion);
         return _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 

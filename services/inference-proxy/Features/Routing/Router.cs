@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmOps.InferenceProxy.Features.Providers;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -17,18 +18,22 @@ public sealed class Router(IOptions<InferenceProxyOptions> options, DeploymentSt
     private const double ExplorationShare = 0.05;
     private Uri? _selfAddress;
 
-    public RoutePlan? Plan(string model, JsonObject body)
+    /// <summary>The plan for <paramref name="model"/>; embeddings skip deployments whose provider has none.</summary>
+    public RoutePlan? Plan(string model, JsonObject body, bool embeddings = false)
     {
         var settings = options.Value;
+        bool Serves(DeploymentOptions d) => !embeddings || ProviderAdapter.For(d.Provider).SupportsEmbeddings;
         var route = settings.Routes.FirstOrDefault(r => r.Model == model);
         if (route is null)
         {
-            var listing = settings.Deployments.Where(d => d.Models.Contains(model, StringComparer.Ordinal)).ToList();
-            var candidates = listing.Count > 0 ? listing : settings.Deployments.Where(d => d.Models.Contains("*")).ToList();
+            var listing = settings.Deployments.Where(d => d.Models.Contains(model, StringComparer.Ordinal) && Serves(d)).ToList();
+            var candidates = listing.Count > 0 ? listing : settings.Deployments.Where(d => d.Models.Contains("*") && Serves(d)).ToList();
             return candidates.Count == 0 ? null : new RoutePlan(model, RoutingStrategies.Weighted, Weighted(candidates));
         }
 
-        var primaries = route.Deployments.Select(Deployment).ToList();
+        var primaries = route.Deployments.Select(Deployment).Where(Serves).ToList();
+        if (primaries.Count == 0 && route.Fallbacks.Select(Deployment).All(d => !Serves(d)))
+            return null;
         var ordered = route.Strategy switch
         {
             RoutingStrategies.LowestLatency => LowestLatency(primaries),
@@ -38,7 +43,7 @@ public sealed class Router(IOptions<InferenceProxyOptions> options, DeploymentSt
                 : primaries,
             _ => Weighted(primaries),
         };
-        return new RoutePlan(route.Model, route.Strategy, [.. ordered, .. route.Fallbacks.Select(Deployment)]);
+        return new RoutePlan(route.Model, route.Strategy, [.. ordered, .. route.Fallbacks.Select(Deployment).Where(Serves)]);
     }
 
     /// <summary>Model names callers can use: route names and the explicit names deployments list (<c>*</c> is not a model).</summary>
@@ -47,15 +52,13 @@ public sealed class Router(IOptions<InferenceProxyOptions> options, DeploymentSt
             .Concat(options.Value.Deployments.SelectMany(d => d.Models.Where(m => m != "*").Select(m => (m, d.Name))))
             .DistinctBy(x => x.Item1);
 
-    /// <summary>The upstream URL for <paramref name="path"/> (e.g. <c>/chat/completions</c>) on a deployment.</summary>
-    public Uri UpstreamUri(DeploymentOptions deployment, string path, string model)
+    /// <summary>The upstream URL for an operation (e.g. <c>/chat/completions</c>) on a deployment, in its provider's layout.</summary>
+    public Uri UpstreamUri(DeploymentOptions deployment, string operationPath, string model)
     {
         var baseUrl = deployment.BaseUrl.TrimEnd('/');
         if (baseUrl.StartsWith('/'))
             baseUrl = SelfAddress().ToString().TrimEnd('/') + baseUrl;
-        return deployment.Provider == Providers.AzureOpenAi
-            ? new Uri($"{baseUrl}/openai/deployments/{Uri.EscapeDataString(model)}{path}?api-version={Uri.EscapeDataString(deployment.ApiVersion)}")
-            : new Uri(baseUrl + path);
+        return ProviderAdapter.For(deployment.Provider).Endpoint(deployment, baseUrl, operationPath, model);
     }
 
     private DeploymentOptions Deployment(string name) =>
@@ -115,12 +118,4 @@ public sealed class Router(IOptions<InferenceProxyOptions> options, DeploymentSt
         _selfAddress = uri.Uri;
         return _selfAddress;
     }
-}
-
-public static class Providers
-{
-    public const string OpenAi = "openai";
-    public const string AzureOpenAi = "azure-openai";
-
-    public static readonly string[] All = [OpenAi, AzureOpenAi];
 }
