@@ -39,12 +39,16 @@ public static class InferenceProxyExtensions
         builder.AddServiceDbContext<InferenceProxyDbContext>(ServiceName);
         builder.Services.AddScoped<KeyRegistry>();
         builder.Services.AddSingleton<KeyPolicy>();
+        builder.Services.AddSingleton<ProjectSettings>();
+        builder.AddInstanceConsumer<ProjectCreatedConsumer>(ServiceName + "-projects");
+        builder.AddInstanceConsumer<ProjectUpdatedConsumer>(ServiceName + "-projects");
         builder.Services.AddHostedService<KeyBootstrap>();
         builder.AddServiceConsumer<GetApiKeySnapshotConsumer>(ServiceName);
 
         builder.Services.AddSingleton<Router>();
         builder.Services.AddSingleton<DeploymentStats>();
         builder.Services.AddSingleton<DeploymentCircuits>();
+        builder.Services.AddSingleton<DeploymentConcurrency>();
         builder.Services.AddSingleton<UpstreamClient>();
         builder.Services.AddSingleton<InferenceEventQueue>();
         builder.Services.AddSingleton(services =>
@@ -72,6 +76,7 @@ public static class InferenceProxyExtensions
         var projects = app.MapGroup("/api/projects").WithTags(ServiceName).RequireAuthorization(AuthExtensions.AdminPolicy);
         projects.MapPost("/", ProjectEndpoints.CreateAsync);
         projects.MapGet("/", ProjectEndpoints.ListAsync);
+        projects.MapPatch("/{id}", ProjectEndpoints.UpdateAsync);
         var keys = app.MapGroup("/api/keys").WithTags(ServiceName).RequireAuthorization(AuthExtensions.AdminPolicy);
         keys.MapPost("/", KeyEndpoints.IssueAsync);
         keys.MapGet("/", KeyEndpoints.ListAsync);

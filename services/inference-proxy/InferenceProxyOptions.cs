@@ -82,6 +82,13 @@ public sealed class DeploymentOptions
     [Range(1, 3600)]
     public int TimeoutSeconds { get; set; } = 120;
 
+    /// <summary>
+    /// Requests this gateway replica sends to the deployment at once (a stream counts until it ends); beyond it the
+    /// deployment is passed over like one with an open circuit. Null: no limit.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int? MaxConcurrentRequests { get; set; }
+
     /// <summary>Share of traffic under the weighted strategy, relative to the route's other deployments.</summary>
     [Range(0, 1_000_000)]
     public double Weight { get; set; } = 1;

@@ -35,6 +35,7 @@ public static class ContractCatalog
         [typeof(FineTuneDatasetReady)] = "urn:message:LlmOps.Contracts.Actions:FineTuneDatasetReady",
         [typeof(RouteAdjustmentRequested)] = "urn:message:LlmOps.Contracts.Actions:RouteAdjustmentRequested",
         [typeof(ProjectCreated)] = "urn:message:LlmOps.Contracts.Access:ProjectCreated",
+        [typeof(ProjectUpdated)] = "urn:message:LlmOps.Contracts.Access:ProjectUpdated",
         [typeof(ApiKeyIssued)] = "urn:message:LlmOps.Contracts.Access:ApiKeyIssued",
         [typeof(ApiKeyRevoked)] = "urn:message:LlmOps.Contracts.Access:ApiKeyRevoked",
         [typeof(GetApiKeySnapshot)] = "urn:message:LlmOps.Contracts.Access:GetApiKeySnapshot",

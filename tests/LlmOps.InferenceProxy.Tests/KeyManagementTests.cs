@@ -158,4 +158,26 @@ public class KeyManagementTests(GatewayFixture gateway) : IClassFixture<GatewayF
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal($"support-bot-{suffix}", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Content_capture_is_a_project_setting_that_can_be_changed()
+    {
+        using var admin = gateway.Gateway.CreateClient();
+        var project = "quiet-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/projects", new { id = project, name = "Quiet", captureContent = false })).StatusCode);
+        var (key, _) = await IssueAsync(admin, new { projectId = project, name = "app" });
+
+        var silent = await gateway.Chat("sim-small", key).CompleteChatAsync([new UserChatMessage("private question")]);
+        silent.GetRawResponse().Headers.TryGetValue("x-llmops-trace-id", out var silentTrace);
+        var changed = await admin.PatchAsJsonAsync($"/api/projects/{project}", new { captureContent = true });
+        var captured = await gateway.Chat("sim-small", key).CompleteChatAsync([new UserChatMessage("public question")]);
+        captured.GetRawResponse().Headers.TryGetValue("x-llmops-trace-id", out var capturedTrace);
+
+        Assert.Null((await gateway.Capture.ForTraceAsync(silentTrace!)).Content);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.True(JsonNode.Parse(await changed.Content.ReadAsStringAsync())!["captureContent"]!.GetValue<bool>());
+        Assert.Equal("public question", (await gateway.Capture.ForTraceAsync(capturedTrace!)).Content!.Messages.Single().Content);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PatchAsJsonAsync("/api/projects/no-such-project", new { captureContent = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsJsonAsync($"/api/projects/{project}", new { name = "" })).StatusCode);
+    }
 }

@@ -60,6 +60,7 @@ public sealed class RoutingFixture : IAsyncLifetime
         Deployment(5, "small", V1(Fast), new() { ["UpstreamModel"] = "sim-small" });
         Deployment(6, "large", V1(Slow), new() { ["UpstreamModel"] = "sim-large" });
         Deployment(7, "azure", Fast.BaseAddress.ToString().TrimEnd('/'), new() { ["Provider"] = "azure-openai", ["UpstreamModel"] = "my-azure-deployment" });
+        Deployment(8, "single", V1(Fast), new() { ["MaxConcurrentRequests"] = "1" });
 
         void Route(int index, string model, string strategy, string[] deployments, string[]? fallbacks = null)
         {
@@ -78,6 +79,7 @@ public sealed class RoutingFixture : IAsyncLifetime
         Route(5, "cost-model", "lowest-cost", ["primary", "secondary"]);
         Route(6, "complexity-model", "complexity", ["small", "large"]);
         Route(7, "azure-model", "weighted", ["azure"]);
+        Route(8, "capacity-model", "weighted", ["single"], ["primary"]);
 
         Gateway = await TestHost.StartAsync(
             builder =>

@@ -186,4 +186,18 @@ public class RoutingTests(RoutingFixture routing) : IClassFixture<RoutingFixture
         Assert.Equal(1, inference.Attempts);
         Assert.Equal(InferenceStatuses.UpstreamError, inference.Status);
     }
+
+    [Fact]
+    public async Task A_deployment_at_its_concurrency_limit_is_passed_over_for_the_fallback()
+    {
+        var first = routing.ChatAsync("capacity-model", "hold the slot [[sim:ttft-ms=600]]");
+        await Task.Delay(150);
+        var second = routing.ChatAsync("capacity-model", "the slot is taken [[sim:ttft-ms=100]]");
+
+        var served = new[] { (await EventOf((await first).TraceId)).Deployment!, (await EventOf((await second).TraceId)).Deployment! };
+
+        Assert.Equal(["single", "primary"], served);
+        var (_, after) = await routing.ChatAsync("capacity-model", "free again");
+        Assert.Equal("single", (await EventOf(after)).Deployment);
+    }
 }

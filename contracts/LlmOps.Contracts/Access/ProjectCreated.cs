@@ -5,5 +5,9 @@ public sealed record ProjectCreated
 {
     public required string ProjectId { get; init; }
     public required string Name { get; init; }
+
+    /// <summary>Whether request and response text of this project's traffic is captured into events and traces.</summary>
+    public bool CaptureContent { get; init; } = true;
+
     public required DateTimeOffset CreatedAt { get; init; }
 }

@@ -22,7 +22,7 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
         }
         finally
         {
-            await pipeline.CompleteAsync(call, pipeline.Options.CaptureContent);
+            await pipeline.CompleteAsync(call);
         }
     }
 
@@ -32,7 +32,7 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
             messages => messages is JsonArray { Count: > 0 }, "'messages' must be a non-empty array");
         if (plan is null)
             return;
-        if (pipeline.Options.CaptureContent)
+        if (call.CaptureContent)
             ContentCapture.CaptureMessages(call, (JsonArray)body["messages"]!, pipeline.Options.MaxCapturedChars);
 
         var stream = body["stream"] is JsonValue s && s.TryGetValue<bool>(out var streamFlag) && streamFlag;
@@ -119,7 +119,7 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
         finally
         {
             call.UpstreamTime += call.Elapsed - started;
-            ContentCapture.RecordStream(call, accumulator, pipeline.Options.CaptureContent);
+            ContentCapture.RecordStream(call, accumulator);
         }
         if (!accumulator.SawDone)
         {

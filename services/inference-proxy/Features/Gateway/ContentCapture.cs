@@ -38,7 +38,7 @@ public static class ContentCapture
         call.ServedModel = completion.Model;
         call.FinishReason = completion.FinishReason;
         call.Usage = completion.Usage ?? new TokenUsage { Estimated = true };
-        if (!options.CaptureContent)
+        if (!call.CaptureContent)
             return;
         var truncated = call.ContentTruncated;
         call.Completion = completion.Text is null ? null : ResponseInspector.Truncate(completion.Text, options.MaxCapturedChars, ref truncated);
@@ -46,14 +46,14 @@ public static class ContentCapture
         call.ContentTruncated = truncated;
     }
 
-    public static void RecordStream(GatewayCall call, StreamAccumulator accumulator, bool captureContent)
+    public static void RecordStream(GatewayCall call, StreamAccumulator accumulator)
     {
         call.ServedModel = accumulator.Model;
         call.FinishReason = accumulator.FinishReason;
         // No usage chunk (a provider that ignores include_usage, or a stream cut short): count the content chunks,
         // roughly one token each, and say the figure is an estimate.
         call.Usage = accumulator.Usage ?? new TokenUsage { OutputTokens = accumulator.ContentChunks, Estimated = true };
-        if (!captureContent)
+        if (!call.CaptureContent)
             return;
         call.Completion = accumulator.Text;
         call.ToolCallsJson = accumulator.ToolCallsJson;

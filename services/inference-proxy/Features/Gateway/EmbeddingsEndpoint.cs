@@ -23,7 +23,9 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline)
         }
         finally
         {
-            await pipeline.CompleteAsync(call, captureContent: false);
+            // Embedding inputs are not captured: there is no answer text to evaluate, and inputs can be whole documents.
+            call.CaptureContent = false;
+            await pipeline.CompleteAsync(call);
         }
     }
 

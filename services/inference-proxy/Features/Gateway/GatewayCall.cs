@@ -56,6 +56,9 @@ public sealed class GatewayCall
     public string? ErrorMessage { get; private set; }
     public int HttpStatus { get; set; } = 200;
 
+    /// <summary>Whether this call's text is captured: the gateway-wide switch and the project's setting.</summary>
+    public bool CaptureContent { get; set; }
+
     public IReadOnlyList<ContentMessage>? Messages { get; set; }
     public string? Completion { get; set; }
     public string? ToolCallsJson { get; set; }
@@ -153,8 +156,9 @@ public sealed class GatewayCall
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startTimestamp);
 
-    public InferenceCompleted ToEvent(bool captureContent)
+    public InferenceCompleted ToEvent()
     {
+        var captureContent = CaptureContent;
         var elapsed = Elapsed;
         return new InferenceCompleted
         {

@@ -23,8 +23,10 @@ namespace LlmOps.InferenceProxy.Features.Gateway;
 public sealed partial class GatewayPipeline(
     Router router,
     DeploymentCircuits circuits,
+    DeploymentConcurrency concurrency,
     DeploymentStats stats,
     KeyPolicy keys,
+    ProjectSettings projects,
     UpstreamClient upstream,
     InferenceEventQueue events,
     IOptions<InferenceProxyOptions> options,
@@ -42,6 +44,7 @@ public sealed partial class GatewayPipeline(
     public async Task<(GatewayCall Call, JsonObject Body)?> BeginAsync(HttpContext context, string operation)
     {
         var (call, contextError) = GatewayCall.Start(context, auth.Value, operation);
+        call.CaptureContent = options.Value.CaptureContent && projects.CaptureContent(call.ProjectId);
         context.Response.Headers[GatewayCall.TraceIdHeader] = call.TraceId;
         if (contextError is not null)
         {
@@ -98,7 +101,7 @@ public sealed partial class GatewayPipeline(
     /// candidates in order; a deployment whose circuit is open is skipped without an attempt; retrying the same
     /// deployment waits (exponential backoff with ±50 % jitter, or its Retry-After up to a bound), moving on to another
     /// does not. An attempt that has started answering the caller is never retried. When every attempt fails the
-    /// caller gets the last failure.
+    /// caller gets the last failure. A deployment at its concurrency limit is passed over like an open circuit.
     /// </summary>
     public async Task ExchangeAsync(HttpContext context, GatewayCall call, RoutePlan plan,
         Func<DeploymentOptions, CancellationToken, Task<AttemptOutcome>> attempt)
@@ -110,6 +113,12 @@ public sealed partial class GatewayPipeline(
         for (var position = 0; position < positions && tried < retry.MaxAttempts; position++)
         {
             var deployment = plan.Candidates[position % plan.Candidates.Count];
+            using var slot = concurrency.TryEnter(deployment);
+            if (slot is null)
+            {
+                Attempts.Add(1, Tag(deployment, "at_capacity"));
+                continue;
+            }
             call.Deployment = deployment;
             if (!context.Response.HasStarted)
                 context.Response.Headers[DeploymentHeader] = deployment.Name;
@@ -163,7 +172,7 @@ public sealed partial class GatewayPipeline(
         }
 
         await WriteFailureAsync(context, call, last ?? AttemptOutcome.Failure(503, InferenceStatuses.UpstreamError,
-            "deployments_unavailable", $"Every deployment of route '{plan.Route}' is unavailable (circuit open). Try again shortly."));
+            "deployments_unavailable", $"Every deployment of route '{plan.Route}' is unavailable (circuit open or at capacity). Try again shortly."));
     }
 
     private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
@@ -218,7 +227,7 @@ public sealed partial class GatewayPipeline(
     }
 
     /// <summary>Hands the finished call's one InferenceCompleted to the publisher (never dropped).</summary>
-    public ValueTask CompleteAsync(GatewayCall call, bool captureContent) => events.EnqueueAsync(call.ToEvent(captureContent));
+    public ValueTask CompleteAsync(GatewayCall call) => events.EnqueueAsync(call.ToEvent());
 
     /// <summary>
     /// Answers the caller with a failure: an upstream's own OpenAI-shaped error body as is (with Retry-After), or the

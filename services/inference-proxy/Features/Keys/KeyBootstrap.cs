@@ -7,7 +7,7 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 
 /// <summary>
 /// Before the gateway serves: loads every key from its own table into the directory (the gateway never waits for its
-/// own snapshot), and in embedded mode, on the very first start, creates the default project with one key and prints
+/// own snapshot) and every project's settings, and in embedded mode, on the very first start, creates the default project with one key and prints
 /// that key once.
 /// </summary>
 public sealed partial class KeyBootstrap(IServiceProvider services, ProjectKeyDirectory directory, IOptions<InferenceProxyOptions> options,
@@ -22,7 +22,7 @@ public sealed partial class KeyBootstrap(IServiceProvider services, ProjectKeyDi
         if (options.Value.CreateDefaultProjectKey && !await db.Projects.AnyAsync(cancellationToken))
         {
             var projectId = auth.Value.DefaultProjectId;
-            await registry.CreateProjectAsync(projectId, "Default project", cancellationToken);
+            await registry.CreateProjectAsync(projectId, "Default project", captureContent: true, cancellationToken);
             var (record, key) = await registry.IssueAsync(projectId, "default", [], null, null, null, cancellationToken);
             Console.Out.WriteLine();
             Console.Out.WriteLine("==================================================================");
@@ -35,6 +35,7 @@ public sealed partial class KeyBootstrap(IServiceProvider services, ProjectKeyDi
         }
 
         directory.Apply(await registry.SnapshotAsync(cancellationToken));
+        await registry.LoadProjectSettingsAsync(cancellationToken);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -10,19 +10,40 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 /// Projects and their keys: the database is the record, the in-memory directory (this process) and the key events
 /// (every other process) are how the change takes effect. A new key works here at once.
 /// </summary>
-public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory directory, TimeProvider clock)
+public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory directory, ProjectSettings settings, TimeProvider clock)
 {
     public const string KeyPrefix = "llmops-sk-";
     private const int ShownPrefixLength = 16;
 
-    public async Task<ProjectRecord?> CreateProjectAsync(string id, string name, CancellationToken cancellationToken)
+    public async Task<ProjectRecord?> CreateProjectAsync(string id, string name, bool captureContent, CancellationToken cancellationToken)
     {
         if (await db.Projects.AnyAsync(p => p.Id == id, cancellationToken))
             return null;
-        var project = new ProjectRecord { Id = id, Name = name, CreatedAt = clock.GetUtcNow().UtcDateTime };
+        var project = new ProjectRecord { Id = id, Name = name, CaptureContent = captureContent, CreatedAt = clock.GetUtcNow().UtcDateTime };
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);
+        settings.Apply(project.Id, project.CaptureContent);
         return project;
+    }
+
+    /// <summary>Changes a project's name or settings; null when there is no such project.</summary>
+    public async Task<ProjectRecord?> UpdateProjectAsync(string id, string? name, bool? captureContent, CancellationToken cancellationToken)
+    {
+        var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (project is null)
+            return null;
+        project.Name = name ?? project.Name;
+        project.CaptureContent = captureContent ?? project.CaptureContent;
+        await db.SaveChangesAsync(cancellationToken);
+        settings.Apply(project.Id, project.CaptureContent);
+        return project;
+    }
+
+    /// <summary>Loads every project's settings into memory (at start).</summary>
+    public async Task LoadProjectSettingsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var project in await db.Projects.AsNoTracking().ToListAsync(cancellationToken))
+            settings.Apply(project.Id, project.CaptureContent);
     }
 
     public async Task<(ApiKeyRecord Record, string Key)> IssueAsync(string projectId, string name, IReadOnlyList<string> allowedModels,

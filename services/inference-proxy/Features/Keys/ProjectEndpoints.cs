@@ -9,9 +9,11 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 /// <summary><c>/api/projects</c> (admin): the unit of isolation for keys, traces, costs and budgets.</summary>
 public static partial class ProjectEndpoints
 {
-    public sealed record CreateProject(string? Id, string Name);
+    public sealed record CreateProject(string? Id, string Name, bool? CaptureContent);
 
-    public sealed record ProjectView(string Id, string Name, DateTime CreatedAt);
+    public sealed record UpdateProject(string? Name, bool? CaptureContent);
+
+    public sealed record ProjectView(string Id, string Name, bool CaptureContent, DateTime CreatedAt);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex ProjectId();
@@ -32,7 +34,7 @@ public static partial class ProjectEndpoints
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
-        var project = await registry.CreateProjectAsync(id, name, cancellationToken);
+        var project = await registry.CreateProjectAsync(id, name, request.CaptureContent ?? true, cancellationToken);
         if (project is null)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A project with id '{id}' already exists.");
 
@@ -40,9 +42,40 @@ public static partial class ProjectEndpoints
         {
             ProjectId = project.Id,
             Name = project.Name,
+            CaptureContent = project.CaptureContent,
             CreatedAt = new DateTimeOffset(project.CreatedAt, TimeSpan.Zero),
         }, logger, cancellationToken);
         return Results.Created($"/api/projects/{project.Id}", View(project));
+    }
+
+    /// <summary>
+    /// Changes a project. Answers 200 only once the broker confirmed telling every gateway replica (turning capture off
+    /// is a privacy decision: the caller must know it holds everywhere); otherwise 503, and repeating the call re-announces.
+    /// </summary>
+    public static async Task<IResult> UpdateAsync(string id, UpdateProject request, KeyRegistry registry, BoundedPublisher publisher,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (request.Name is { } newName && newName.Trim().Length is 0 or > 200)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A project needs a name of 1 to 200 characters."] });
+        var project = await registry.UpdateProjectAsync(id, request.Name?.Trim(), request.CaptureContent, cancellationToken);
+        if (project is null)
+            return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No project with id '{id}'.");
+        try
+        {
+            await publisher.PublishAsync(new ProjectUpdated
+            {
+                ProjectId = project.Id,
+                Name = project.Name,
+                CaptureContent = project.CaptureContent,
+                UpdatedAt = clock.GetUtcNow(),
+            }, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return Results.Problem(statusCode: 503, title: "Service Unavailable",
+                detail: "The change is saved and applies in this gateway, but the broker did not confirm telling the others. Repeat the request.");
+        }
+        return Results.Ok(View(project));
     }
 
     public static async Task<IResult> ListAsync(InferenceProxyDbContext db, CancellationToken cancellationToken)
@@ -52,5 +85,5 @@ public static partial class ProjectEndpoints
     }
 
     private static ProjectView View(ProjectRecord project) =>
-        new(project.Id, project.Name, DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
+        new(project.Id, project.Name, project.CaptureContent, DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
 }

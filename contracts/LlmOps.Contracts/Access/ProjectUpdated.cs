@@ -1,0 +1,10 @@
+namespace LlmOps.Contracts.Access;
+
+/// <summary>A project's settings changed. Carries the whole current state, so applying it twice or late is harmless.</summary>
+public sealed record ProjectUpdated
+{
+    public required string ProjectId { get; init; }
+    public required string Name { get; init; }
+    public bool CaptureContent { get; init; } = true;
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
