@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
+using LlmOps.Testing;
 using OpenAI.Chat;
 
 namespace LlmOps.InferenceProxy.Tests;
@@ -38,7 +39,11 @@ public class StreamingTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
         }
 
         Assert.Equal(12, usage!.OutputTokenCount);
-        var inference = gateway.Capture.ByTraceId.Values.Single(i => i.Content?.Messages.FirstOrDefault()?.Content == "Stream me [[sim:tokens=12]]");
+        // The SDK's streaming API does not expose response headers; find the event by its captured prompt (it is
+        // published after the stream ends, so it may take a moment).
+        var inference = await Eventually.UntilAsync(() => Task.FromResult(gateway.Capture.ByTraceId.Values
+            .SingleOrDefault(i => i.Content?.Messages.FirstOrDefault()?.Content == "Stream me [[sim:tokens=12]]")),
+            TimeSpan.FromSeconds(15), "the streamed inference's event");
         Assert.True(inference.Streamed);
         Assert.Equal(InferenceStatuses.Success, inference.Status);
         Assert.Equal(12, inference.Usage.OutputTokens);
@@ -120,7 +125,9 @@ public class StreamingTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
         Assert.True(failure is IOException or HttpRequestException || status == HttpStatusCode.BadGateway,
             $"expected a broken stream or a 502, got {failure?.GetType().Name ?? status?.ToString()}");
         var inference = traceId is null
-            ? gateway.Capture.ByTraceId.Values.Single(i => i.Content?.Messages.FirstOrDefault()?.Content?.StartsWith("Cut me", StringComparison.Ordinal) == true)
+            ? await Eventually.UntilAsync(() => Task.FromResult(gateway.Capture.ByTraceId.Values
+                .SingleOrDefault(i => i.Content?.Messages.FirstOrDefault()?.Content?.StartsWith("Cut me", StringComparison.Ordinal) == true)),
+                TimeSpan.FromSeconds(15), "the cut stream's event")
             : await gateway.Capture.ForTraceAsync(traceId);
         Assert.Equal(InferenceStatuses.UpstreamError, inference.Status);
     }
