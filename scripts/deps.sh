@@ -113,8 +113,34 @@ stop_pg() {
   local bin; bin=$(pg_bin) || return 0
   if [ -f "$PG_DIR/data/postmaster.pid" ]; then
     log "stopping PostgreSQL"
-    pg_run "$bin/pg_ctl -D $PG_DIR/data -m fast -w stop" >/dev/null 2>&1 || true
+    pg_run "$bin/pg_ctl -D $PG_DIR/data -m fast -w -t 30 stop" >/dev/null 2>&1 || true
+    # A postmaster that did not stop still holds the port: make sure it is gone.
+    if [ -f "$PG_DIR/data/postmaster.pid" ]; then
+      kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")" 2>/dev/null || true
+    fi
   fi
+  wait_port_free "$PG_PORT"
+}
+
+wait_port_free() {
+  local i
+  for i in $(seq 1 30); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 0
+    sleep 1
+  done
+  log "port $1 is still in use"
+}
+
+# Starting can fail once for reasons outside our control (a previous instance still letting go of its port):
+# try again before giving up.
+with_retries() {
+  local attempt
+  for attempt in 1 2 3; do
+    "$@" && return 0
+    log "$1 failed (attempt $attempt); retrying"
+    sleep 2
+  done
+  return 1
 }
 
 start_pg() {
@@ -142,8 +168,8 @@ case "${1:-}" in
   start)
     install_missing
     mkdir -p "$STATE"
-    start_pg
-    start_rabbit || { stop_pg; exit 1; }
+    with_retries start_pg || exit 1
+    with_retries start_rabbit || { stop_pg; exit 1; }
     log "ready"
     ;;
   stop)
