@@ -1,5 +1,6 @@
 using LlmOps.InferenceProxy.Features.Events;
 using LlmOps.InferenceProxy.Features.Keys;
+using LlmOps.InferenceProxy.Features.Prompts;
 using LlmOps.InferenceProxy.Features.Providers;
 using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Auth;
@@ -45,6 +46,14 @@ public static class InferenceProxyExtensions
         builder.Services.AddHostedService<KeyBootstrap>();
         builder.AddServiceConsumer<GetApiKeySnapshotConsumer>(ServiceName);
 
+        builder.Services.AddSingleton<PromptCache>();
+        builder.Services.AddSingleton<PromptResolver>();
+        builder.Services.AddSingleton<PromptApplication>();
+        builder.Services.AddScoped<PromptRegistry>();
+        builder.Services.AddHostedService<PromptCacheLoader>();
+        builder.AddInstanceConsumer<PromptChangedConsumer>(ServiceName + "-prompts");
+        builder.AddServiceConsumer<PromptRollbackRequestedConsumer>(ServiceName);
+
         builder.Services.AddSingleton<Router>();
         builder.Services.AddSingleton<DeploymentStats>();
         builder.Services.AddSingleton<DeploymentCircuits>();
@@ -77,6 +86,18 @@ public static class InferenceProxyExtensions
         projects.MapPost("/", ProjectEndpoints.CreateAsync);
         projects.MapGet("/", ProjectEndpoints.ListAsync);
         projects.MapPatch("/{id}", ProjectEndpoints.UpdateAsync);
+        var prompts = app.MapGroup("/api/prompts").WithTags(ServiceName);
+        prompts.MapGet("/", PromptEndpoints.List);
+        prompts.MapGet("/{name}", PromptEndpoints.Get);
+        prompts.MapPost("/{name}/versions", PromptEndpoints.CreateVersionAsync);
+        prompts.MapGet("/{name}/versions/{version:int}", PromptEndpoints.GetVersion);
+        prompts.MapPut("/{name}/labels/{label}", PromptEndpoints.MoveLabelAsync);
+        prompts.MapPost("/{name}/labels/{label}/undo", PromptEndpoints.UndoAsync);
+        prompts.MapGet("/{name}/history", PromptEndpoints.HistoryAsync);
+        prompts.MapPut("/{name}/policy", PromptEndpoints.SetPolicyAsync);
+        prompts.MapGet("/{name}/pending-actions", PromptEndpoints.ActionsAsync);
+        prompts.MapPost("/{name}/pending-actions/{actionId:guid}/{decision}", PromptEndpoints.DecideAsync);
+
         var keys = app.MapGroup("/api/keys").WithTags(ServiceName).RequireAuthorization(AuthExtensions.AdminPolicy);
         keys.MapPost("/", KeyEndpoints.IssueAsync);
         keys.MapGet("/", KeyEndpoints.ListAsync);

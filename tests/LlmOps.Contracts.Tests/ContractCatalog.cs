@@ -5,6 +5,7 @@ using LlmOps.Contracts.Cost;
 using LlmOps.Contracts.Evaluation;
 using LlmOps.Contracts.Feedback;
 using LlmOps.Contracts.Inference;
+using LlmOps.Contracts.Prompts;
 using LlmOps.Contracts.Tracing;
 
 namespace LlmOps.Contracts.Tests;
@@ -36,6 +37,7 @@ public static class ContractCatalog
         [typeof(RouteAdjustmentRequested)] = "urn:message:LlmOps.Contracts.Actions:RouteAdjustmentRequested",
         [typeof(ProjectCreated)] = "urn:message:LlmOps.Contracts.Access:ProjectCreated",
         [typeof(ProjectUpdated)] = "urn:message:LlmOps.Contracts.Access:ProjectUpdated",
+        [typeof(PromptChanged)] = "urn:message:LlmOps.Contracts.Prompts:PromptChanged",
         [typeof(ApiKeyIssued)] = "urn:message:LlmOps.Contracts.Access:ApiKeyIssued",
         [typeof(ApiKeyRevoked)] = "urn:message:LlmOps.Contracts.Access:ApiKeyRevoked",
         [typeof(GetApiKeySnapshot)] = "urn:message:LlmOps.Contracts.Access:GetApiKeySnapshot",
@@ -54,6 +56,6 @@ public static class ContractCatalog
     {
         typeof(InferenceOperations), typeof(InferenceStatuses), typeof(CacheStatuses), typeof(GuardrailActions),
         typeof(ScoreDataTypes), typeof(ScoreSources), typeof(ScoreStatuses), typeof(FeedbackKinds), typeof(BudgetScopes),
-        typeof(ActionPaths),
+        typeof(ActionPaths), typeof(PromptChanges),
     };
 }

@@ -43,7 +43,7 @@ public class ContractWireNamesTests
     [Fact]
     public void Every_message_lives_in_an_area_namespace_of_the_contracts_assembly()
     {
-        string[] areas = ["Inference", "Tracing", "Evaluation", "Feedback", "Cost", "Alerting", "Actions", "Access"];
+        string[] areas = ["Inference", "Tracing", "Evaluation", "Feedback", "Cost", "Alerting", "Actions", "Access", "Prompts"];
         foreach (var type in ContractCatalog.Messages.Keys)
             Assert.Contains(type.Namespace!["LlmOps.Contracts.".Length..], areas);
     }

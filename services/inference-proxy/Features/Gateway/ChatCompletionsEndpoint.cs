@@ -10,7 +10,7 @@ namespace LlmOps.InferenceProxy.Features.Gateway;
 /// <c>POST /v1/chat/completions</c>: validate, plan the route, try its deployments (streaming or not), relay the
 /// answer, and publish one InferenceCompleted whatever happened.
 /// </summary>
-public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
+public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.PromptApplication prompts)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -28,6 +28,8 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline)
 
     private async Task ServeAsync(HttpContext context, GatewayCall call, JsonObject body)
     {
+        if (!await prompts.ApplyAsync(context, call, body))
+            return;
         var plan = await pipeline.PlanAsync(context, call, body, "messages",
             messages => messages is JsonArray { Count: > 0 }, "'messages' must be a non-empty array");
         if (plan is null)

@@ -42,6 +42,9 @@ public sealed class GatewayCall
     public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
 
     public string RequestedModel { get; set; } = "";
+    public string? PromptName { get; set; }
+    public int? PromptVersion { get; set; }
+    public string? PromptLabel { get; set; }
     public string? Route { get; set; }
     public DeploymentOptions? Deployment { get; set; }
     public int Attempts { get; set; } = 1;
@@ -172,6 +175,9 @@ public sealed class GatewayCall
             SpanId = SpanId,
             ParentSpanId = ParentSpanId,
             Operation = Operation,
+            PromptName = PromptName,
+            PromptVersion = PromptVersion,
+            PromptLabel = PromptLabel,
             Route = Route,
             Deployment = Deployment?.Name,
             Provider = Deployment?.Provider,
