@@ -1,3 +1,4 @@
+using LlmOps.InferenceProxy.Features.Caching;
 using LlmOps.InferenceProxy.Features.Events;
 using LlmOps.InferenceProxy.Features.Keys;
 using LlmOps.InferenceProxy.Features.Prompts;
@@ -6,6 +7,7 @@ using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using LlmOps.InferenceProxy.Features.Gateway;
 using LlmOps.InferenceProxy.Features.Routing;
@@ -46,6 +48,9 @@ public static class InferenceProxyExtensions
         builder.Services.AddHostedService<KeyBootstrap>();
         builder.AddServiceConsumer<GetApiKeySnapshotConsumer>(ServiceName);
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ExactCache>();
+        builder.Services.AddSingleton<CachePolicy>();
         builder.Services.AddSingleton<PromptCache>();
         builder.Services.AddSingleton<PromptResolver>();
         builder.Services.AddSingleton<PromptApplication>();

@@ -20,6 +20,8 @@ public sealed class InferenceProxyOptions
 
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
+    public CacheOptions Cache { get; set; } = new();
+
     /// <summary>Put request and response text into InferenceCompleted (and so into traces).</summary>
     public bool CaptureContent { get; set; } = true;
 
@@ -165,4 +167,15 @@ public sealed class CircuitBreakerOptions
     /// <summary>How long an open circuit keeps the deployment out before one trial request (half-open).</summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class CacheOptions
+{
+    /// <summary>Memory the exact cache may hold per gateway replica; least recently used answers go first.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>The cache TTL the embedded platform's default project starts with (others start at 0: off).</summary>
+    [Range(0, 30 * 24 * 3600)]
+    public int DefaultProjectTtlSeconds { get; set; }
 }

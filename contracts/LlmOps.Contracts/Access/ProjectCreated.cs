@@ -9,5 +9,8 @@ public sealed record ProjectCreated
     /// <summary>Whether request and response text of this project's traffic is captured into events and traces.</summary>
     public bool CaptureContent { get; init; } = true;
 
+    /// <summary>How long the gateway's exact cache keeps this project's answers; 0 = no caching.</summary>
+    public int CacheTtlSeconds { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 }

@@ -6,5 +6,8 @@ public sealed record ProjectUpdated
     public required string ProjectId { get; init; }
     public required string Name { get; init; }
     public bool CaptureContent { get; init; } = true;
+
+    /// <summary>How long the gateway's exact cache keeps this project's answers; 0 = no caching.</summary>
+    public int CacheTtlSeconds { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 }

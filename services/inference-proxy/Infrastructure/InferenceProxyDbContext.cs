@@ -26,6 +26,7 @@ public sealed class InferenceProxyDbContext(DbContextOptions<InferenceProxyDbCon
             project.Property(p => p.Id).HasColumnName("id").HasMaxLength(64);
             project.Property(p => p.Name).HasColumnName("name").HasMaxLength(200);
             project.Property(p => p.CaptureContent).HasColumnName("capture_content");
+            project.Property(p => p.CacheTtlSeconds).HasColumnName("cache_ttl_seconds");
             project.Property(p => p.CreatedAt).HasColumnName("created_at");
         });
 

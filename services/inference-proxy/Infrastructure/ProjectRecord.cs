@@ -8,5 +8,8 @@ public sealed class ProjectRecord
     /// <summary>Whether request and response text of this project's traffic is captured into events and traces.</summary>
     public bool CaptureContent { get; set; } = true;
 
+    /// <summary>How long the exact cache keeps this project's answers; 0 = no caching.</summary>
+    public int CacheTtlSeconds { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }

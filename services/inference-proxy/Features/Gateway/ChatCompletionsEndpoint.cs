@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
+using LlmOps.InferenceProxy.Features.Caching;
 using LlmOps.InferenceProxy.Features.Providers;
 using LlmOps.InferenceProxy.Features.Routing;
 
@@ -10,7 +11,7 @@ namespace LlmOps.InferenceProxy.Features.Gateway;
 /// <c>POST /v1/chat/completions</c>: validate, plan the route, try its deployments (streaming or not), relay the
 /// answer, and publish one InferenceCompleted whatever happened.
 /// </summary>
-public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.PromptApplication prompts)
+public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.PromptApplication prompts, CachePolicy cache)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -49,6 +50,8 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
             body["stream_options"] = streamOptions;
         }
 
+        if (await cache.TryServeAsync(context, call, body, stream, callerWantsUsage))
+            return;
         await pipeline.ExchangeAsync(context, call, plan, (deployment, cancellationToken) =>
             GatewayPipeline.GuardAsync(context, call, deployment, () =>
                 AttemptAsync(context, call, body, deployment, stream, callerWantsUsage, cancellationToken)));
@@ -85,6 +88,8 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
         }
 
         ContentCapture.RecordCompletion(call, completion, pipeline.Options);
+        // Kept before the caller has the answer, so a caller that asks again at once already hits.
+        cache.Keep(call);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         context.Response.Headers[GatewayCall.OverheadHeader] =
@@ -100,12 +105,16 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
     private async Task<AttemptOutcome> RelayStreamAsync(HttpContext context, GatewayCall call, ProviderAdapter adapter,
         HttpResponseMessage response, bool callerWantsUsage, TimeSpan started, CancellationToken cancellationToken)
     {
-        var accumulator = new StreamAccumulator(pipeline.Options.MaxCapturedChars);
+        var accumulator = new StreamAccumulator();
         try
         {
             await using var upstreamBody = await response.Content.ReadAsStreamAsync(cancellationToken);
             await StreamRelay.RelayAsync(context, adapter.ChatStream(upstreamBody, cancellationToken), accumulator, call,
-                callerWantsUsage, cancellationToken);
+                callerWantsUsage, () =>
+                {
+                    ContentCapture.RecordStream(call, accumulator, pipeline.Options);
+                    cache.Keep(call);
+                }, cancellationToken);
         }
         catch (Exception ex) when (GatewayPipeline.ClientGone(context, ex))
         {
@@ -121,7 +130,7 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
         finally
         {
             call.UpstreamTime += call.Elapsed - started;
-            ContentCapture.RecordStream(call, accumulator);
+            ContentCapture.RecordStream(call, accumulator, pipeline.Options);
         }
         if (!accumulator.SawDone)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
+using LlmOps.InferenceProxy.Features.Caching;
 
 namespace LlmOps.InferenceProxy.Features.Gateway;
 
@@ -38,25 +39,33 @@ public static class ContentCapture
         call.ServedModel = completion.Model;
         call.FinishReason = completion.FinishReason;
         call.Usage = completion.Usage ?? new TokenUsage { Estimated = true };
-        if (!call.CaptureContent)
-            return;
-        var truncated = call.ContentTruncated;
-        call.Completion = completion.Text is null ? null : ResponseInspector.Truncate(completion.Text, options.MaxCapturedChars, ref truncated);
-        call.ToolCallsJson = completion.ToolCallsJson;
-        call.ContentTruncated = truncated;
+        Record(call, completion.Id, completion.Text, completion.ToolCallsJson, options.MaxCapturedChars);
     }
 
-    public static void RecordStream(GatewayCall call, StreamAccumulator accumulator)
+    public static void RecordStream(GatewayCall call, StreamAccumulator accumulator, InferenceProxyOptions options)
     {
         call.ServedModel = accumulator.Model;
         call.FinishReason = accumulator.FinishReason;
         // No usage chunk (a provider that ignores include_usage, or a stream cut short): count the content chunks,
         // roughly one token each, and say the figure is an estimate.
         call.Usage = accumulator.Usage ?? new TokenUsage { OutputTokens = accumulator.ContentChunks, Estimated = true };
+        Record(call, accumulator.Id, accumulator.Text, accumulator.ToolCallsJson, options.MaxCapturedChars,
+            complete: accumulator.SawDone);
+    }
+
+    /// <summary>
+    /// Keeps the answer for the cache (whole, only when complete and with usage that is not estimated) and, when the
+    /// project captures content, for the event (cut to the capture limit).
+    /// </summary>
+    private static void Record(GatewayCall call, string? id, string? text, string? toolCallsJson, int maxChars, bool complete = true)
+    {
+        if (call.CacheKey is not null && complete && call.FinishReason is { } finish && !call.Usage.Estimated)
+            call.Answer = new CachedCompletion(id ?? "chatcmpl-cached", call.ServedModel ?? call.RequestedModel, text, toolCallsJson, finish, call.Usage);
         if (!call.CaptureContent)
             return;
-        call.Completion = accumulator.Text;
-        call.ToolCallsJson = accumulator.ToolCallsJson;
-        call.ContentTruncated |= accumulator.Truncated;
+        var truncated = call.ContentTruncated;
+        call.Completion = text is null ? null : ResponseInspector.Truncate(text, maxChars, ref truncated);
+        call.ToolCallsJson = toolCallsJson;
+        call.ContentTruncated = truncated;
     }
 }

@@ -54,6 +54,15 @@ public sealed class GatewayCall
     public string? FinishReason { get; set; }
     public TimeSpan UpstreamTime { get; set; }
 
+    /// <summary>One of <see cref="CacheStatuses"/>.</summary>
+    public string CacheStatus { get; set; } = CacheStatuses.None;
+
+    /// <summary>Set when the exact cache applies to this call.</summary>
+    public string? CacheKey { get; set; }
+
+    /// <summary>The complete answer, kept for the cache when <see cref="CacheKey"/> is set.</summary>
+    public Caching.CachedCompletion? Answer { get; set; }
+
     public string Status { get; private set; } = InferenceStatuses.Success;
     public string? ErrorType { get; private set; }
     public string? ErrorMessage { get; private set; }
@@ -198,6 +207,7 @@ public sealed class GatewayCall
             HttpStatus = HttpStatus,
             FinishReason = FinishReason,
             Attempts = Attempts,
+            CacheStatus = CacheStatus,
             Metadata = Metadata,
             Content = captureContent && (Messages is not null || Completion is not null || ToolCallsJson is not null)
                 ? new InferenceContent

@@ -7,7 +7,7 @@ namespace LlmOps.InferenceProxy.Features.Gateway;
 /// <summary>Reads usage, model, finish reason and answer text out of OpenAI-shaped response bodies.</summary>
 public static class ResponseInspector
 {
-    public sealed record Completion(TokenUsage? Usage, string? Model, string? FinishReason, string? Text, string? ToolCallsJson);
+    public sealed record Completion(string? Id, TokenUsage? Usage, string? Model, string? FinishReason, string? Text, string? ToolCallsJson);
 
     /// <summary>
     /// Inspects a 2xx chat completion body. Returns null with a reason when the body is not a completion: garbage,
@@ -39,7 +39,7 @@ public static class ResponseInspector
                         toolCalls = calls.GetRawText();
                 }
             }
-            return (new Completion(ReadUsage(root), StringOrNull(root, "model"), finish, text, toolCalls), null);
+            return (new Completion(StringOrNull(root, "id"), ReadUsage(root), StringOrNull(root, "model"), finish, text, toolCalls), null);
         }
         catch (JsonException ex)
         {

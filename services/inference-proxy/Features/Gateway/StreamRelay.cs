@@ -14,8 +14,10 @@ public static class StreamRelay
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
 
+    /// <param name="beforeDone">Runs when the upstream's <c>[DONE]</c> arrives, before the caller sees it: whatever must hold
+    /// by the time the caller can send its next request (the cache entry) happens here.</param>
     public static async Task RelayAsync(HttpContext context, IAsyncEnumerable<string> chunks, StreamAccumulator accumulator,
-        GatewayCall call, bool callerWantsUsage, CancellationToken cancellationToken)
+        GatewayCall call, bool callerWantsUsage, Action beforeDone, CancellationToken cancellationToken)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -31,6 +33,8 @@ public static class StreamRelay
                 call.MarkFirstToken();
             if (kind == StreamAccumulator.ChunkKind.UsageOnly && !callerWantsUsage)
                 continue;
+            if (kind == StreamAccumulator.ChunkKind.Done)
+                beforeDone();
             await response.Body.WriteAsync(DataPrefix, cancellationToken);
             await response.Body.WriteAsync(Encoding.UTF8.GetBytes(data), cancellationToken);
             await response.Body.WriteAsync(EventEnd, cancellationToken);

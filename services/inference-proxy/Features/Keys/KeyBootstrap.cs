@@ -22,7 +22,7 @@ public sealed partial class KeyBootstrap(IServiceProvider services, ProjectKeyDi
         if (options.Value.CreateDefaultProjectKey && !await db.Projects.AnyAsync(cancellationToken))
         {
             var projectId = auth.Value.DefaultProjectId;
-            await registry.CreateProjectAsync(projectId, "Default project", captureContent: true, cancellationToken);
+            await registry.CreateProjectAsync(projectId, "Default project", captureContent: true, cacheTtlSeconds: options.Value.Cache.DefaultProjectTtlSeconds, cancellationToken);
             var (record, key) = await registry.IssueAsync(projectId, "default", [], null, null, null, cancellationToken);
             Console.Out.WriteLine();
             Console.Out.WriteLine("==================================================================");

@@ -15,27 +15,37 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
     public const string KeyPrefix = "llmops-sk-";
     private const int ShownPrefixLength = 16;
 
-    public async Task<ProjectRecord?> CreateProjectAsync(string id, string name, bool captureContent, CancellationToken cancellationToken)
+    public async Task<ProjectRecord?> CreateProjectAsync(string id, string name, bool captureContent, int cacheTtlSeconds,
+        CancellationToken cancellationToken)
     {
         if (await db.Projects.AnyAsync(p => p.Id == id, cancellationToken))
             return null;
-        var project = new ProjectRecord { Id = id, Name = name, CaptureContent = captureContent, CreatedAt = clock.GetUtcNow().UtcDateTime };
+        var project = new ProjectRecord
+        {
+            Id = id,
+            Name = name,
+            CaptureContent = captureContent,
+            CacheTtlSeconds = cacheTtlSeconds,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);
-        settings.Apply(project.Id, project.CaptureContent);
+        settings.Apply(project.Id, project.CaptureContent, project.CacheTtlSeconds);
         return project;
     }
 
     /// <summary>Changes a project's name or settings; null when there is no such project.</summary>
-    public async Task<ProjectRecord?> UpdateProjectAsync(string id, string? name, bool? captureContent, CancellationToken cancellationToken)
+    public async Task<ProjectRecord?> UpdateProjectAsync(string id, string? name, bool? captureContent, int? cacheTtlSeconds,
+        CancellationToken cancellationToken)
     {
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (project is null)
             return null;
         project.Name = name ?? project.Name;
         project.CaptureContent = captureContent ?? project.CaptureContent;
+        project.CacheTtlSeconds = cacheTtlSeconds ?? project.CacheTtlSeconds;
         await db.SaveChangesAsync(cancellationToken);
-        settings.Apply(project.Id, project.CaptureContent);
+        settings.Apply(project.Id, project.CaptureContent, project.CacheTtlSeconds);
         return project;
     }
 
@@ -43,7 +53,7 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
     public async Task LoadProjectSettingsAsync(CancellationToken cancellationToken)
     {
         foreach (var project in await db.Projects.AsNoTracking().ToListAsync(cancellationToken))
-            settings.Apply(project.Id, project.CaptureContent);
+            settings.Apply(project.Id, project.CaptureContent, project.CacheTtlSeconds);
     }
 
     public async Task<(ApiKeyRecord Record, string Key)> IssueAsync(string projectId, string name, IReadOnlyList<string> allowedModels,

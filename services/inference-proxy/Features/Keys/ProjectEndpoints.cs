@@ -9,11 +9,13 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 /// <summary><c>/api/projects</c> (admin): the unit of isolation for keys, traces, costs and budgets.</summary>
 public static partial class ProjectEndpoints
 {
-    public sealed record CreateProject(string? Id, string Name, bool? CaptureContent);
+    public sealed record CreateProject(string? Id, string Name, bool? CaptureContent, int? CacheTtlSeconds);
 
-    public sealed record UpdateProject(string? Name, bool? CaptureContent);
+    public sealed record UpdateProject(string? Name, bool? CaptureContent, int? CacheTtlSeconds);
 
-    public sealed record ProjectView(string Id, string Name, bool CaptureContent, DateTime CreatedAt);
+    public sealed record ProjectView(string Id, string Name, bool CaptureContent, int CacheTtlSeconds, DateTime CreatedAt);
+
+    private const int MaxCacheTtlSeconds = 30 * 24 * 3600;
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex ProjectId();
@@ -31,10 +33,12 @@ public static partial class ProjectEndpoints
             errors["name"] = ["A project needs a name of 1 to 200 characters."];
         if (!ProjectId().IsMatch(id))
             errors["id"] = ["A project id is 1 to 64 lower-case letters, digits and dashes, starting with a letter or digit."];
+        if (request.CacheTtlSeconds is < 0 or > MaxCacheTtlSeconds)
+            errors["cacheTtlSeconds"] = [$"0 (no caching) to {MaxCacheTtlSeconds} seconds."];
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
-        var project = await registry.CreateProjectAsync(id, name, request.CaptureContent ?? true, cancellationToken);
+        var project = await registry.CreateProjectAsync(id, name, request.CaptureContent ?? true, request.CacheTtlSeconds ?? 0, cancellationToken);
         if (project is null)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A project with id '{id}' already exists.");
 
@@ -43,6 +47,7 @@ public static partial class ProjectEndpoints
             ProjectId = project.Id,
             Name = project.Name,
             CaptureContent = project.CaptureContent,
+            CacheTtlSeconds = project.CacheTtlSeconds,
             CreatedAt = new DateTimeOffset(project.CreatedAt, TimeSpan.Zero),
         }, logger, cancellationToken);
         return Results.Created($"/api/projects/{project.Id}", View(project));
@@ -57,7 +62,9 @@ public static partial class ProjectEndpoints
     {
         if (request.Name is { } newName && newName.Trim().Length is 0 or > 200)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A project needs a name of 1 to 200 characters."] });
-        var project = await registry.UpdateProjectAsync(id, request.Name?.Trim(), request.CaptureContent, cancellationToken);
+        if (request.CacheTtlSeconds is < 0 or > MaxCacheTtlSeconds)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["cacheTtlSeconds"] = [$"0 (no caching) to {MaxCacheTtlSeconds} seconds."] });
+        var project = await registry.UpdateProjectAsync(id, request.Name?.Trim(), request.CaptureContent, request.CacheTtlSeconds, cancellationToken);
         if (project is null)
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No project with id '{id}'.");
         try
@@ -67,6 +74,7 @@ public static partial class ProjectEndpoints
                 ProjectId = project.Id,
                 Name = project.Name,
                 CaptureContent = project.CaptureContent,
+                CacheTtlSeconds = project.CacheTtlSeconds,
                 UpdatedAt = clock.GetUtcNow(),
             }, cancellationToken);
         }
@@ -85,5 +93,5 @@ public static partial class ProjectEndpoints
     }
 
     private static ProjectView View(ProjectRecord project) =>
-        new(project.Id, project.Name, project.CaptureContent, DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
+        new(project.Id, project.Name, project.CaptureContent, project.CacheTtlSeconds, DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
 }

@@ -10,19 +10,22 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 /// </summary>
 public sealed class ProjectSettings
 {
-    private readonly ConcurrentDictionary<string, bool> _capture = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (bool Capture, int CacheTtlSeconds)> _settings = new(StringComparer.Ordinal);
 
     /// <summary>Whether this project's request and response text is captured (unknown projects: yes, the default).</summary>
-    public bool CaptureContent(string projectId) => _capture.GetValueOrDefault(projectId, true);
+    public bool CaptureContent(string projectId) => !_settings.TryGetValue(projectId, out var s) || s.Capture;
 
-    public void Apply(string projectId, bool captureContent) => _capture[projectId] = captureContent;
+    /// <summary>How long the exact cache keeps this project's answers (unknown projects: no caching).</summary>
+    public TimeSpan CacheTtl(string projectId) => TimeSpan.FromSeconds(_settings.TryGetValue(projectId, out var s) ? s.CacheTtlSeconds : 0);
+
+    public void Apply(string projectId, bool captureContent, int cacheTtlSeconds) => _settings[projectId] = (captureContent, cacheTtlSeconds);
 }
 
 public sealed class ProjectCreatedConsumer(ProjectSettings settings) : IConsumer<ProjectCreated>
 {
     public Task Consume(ConsumeContext<ProjectCreated> context)
     {
-        settings.Apply(context.Message.ProjectId, context.Message.CaptureContent);
+        settings.Apply(context.Message.ProjectId, context.Message.CaptureContent, context.Message.CacheTtlSeconds);
         return Task.CompletedTask;
     }
 }
@@ -31,7 +34,7 @@ public sealed class ProjectUpdatedConsumer(ProjectSettings settings) : IConsumer
 {
     public Task Consume(ConsumeContext<ProjectUpdated> context)
     {
-        settings.Apply(context.Message.ProjectId, context.Message.CaptureContent);
+        settings.Apply(context.Message.ProjectId, context.Message.CaptureContent, context.Message.CacheTtlSeconds);
         return Task.CompletedTask;
     }
 }

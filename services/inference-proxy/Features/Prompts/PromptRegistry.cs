@@ -137,10 +137,24 @@ public sealed partial class PromptRegistry(InferenceProxyDbContext db, PromptCac
             Status = PromptActionStatuses.Pending,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
+        if (prompt.Policy == PromptPolicies.Auto)
+        {
+            // Decided in the same write that records it: nobody ever sees an automatic rollback as pending.
+            action.Status = await LabelPointsAtAsync(action, action.FromVersion, cancellationToken)
+                ? PromptActionStatuses.Applied
+                : PromptActionStatuses.Stale;
+            action.DecidedBy = "loop-controller";
+            action.DecisionReason = "auto policy";
+            action.DecidedAt = action.CreatedAt;
+        }
         db.PromptActions.Add(action);
         await db.SaveChangesAsync(cancellationToken);
-        if (prompt.Policy == PromptPolicies.Auto)
-            await DecideAsync(action, approve: true, "loop-controller", "auto policy", PromptActionStatuses.Applied, cancellationToken);
+        if (action.Status == PromptActionStatuses.Applied)
+        {
+            await MoveLabelAsync(action.ProjectId, action.Name, action.Label, new LabelTarget(action.ToVersion, null), "loop-controller",
+                $"rollback: {action.Reason}", action.ActionId, cancellationToken);
+        }
+        LogDecided(logger, action.ActionId, action.Name, action.Status);
     }
 
     /// <summary>Approves or rejects a pending action. Returns an error message when it cannot be decided.</summary>
@@ -158,22 +172,27 @@ public sealed partial class PromptRegistry(InferenceProxyDbContext db, PromptCac
 
     private async Task DecideAsync(PromptActionRecord action, bool approve, string actor, string? reason, string status, CancellationToken cancellationToken)
     {
-        var label = await db.PromptLabels.AsNoTracking()
-            .SingleOrDefaultAsync(l => l.ProjectId == action.ProjectId && l.Name == action.Name && l.Label == action.Label, cancellationToken);
-        var current = label is null ? null : LabelTarget.FromJson(label.Target);
-        if (approve && current?.Version != action.FromVersion)
+        if (approve && !await LabelPointsAtAsync(action, action.FromVersion, cancellationToken))
             status = PromptActionStatuses.Stale;
         action.Status = status;
         action.DecidedBy = actor;
         action.DecisionReason = reason;
         action.DecidedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
-        if (status is PromptActionStatuses.Applied or PromptActionStatuses.Approved)
+        if (status == PromptActionStatuses.Approved)
         {
             await MoveLabelAsync(action.ProjectId, action.Name, action.Label, new LabelTarget(action.ToVersion, null), actor,
                 $"rollback: {action.Reason}", action.ActionId, cancellationToken);
         }
         LogDecided(logger, action.ActionId, action.Name, status);
+    }
+
+    /// <summary>Whether the action's label still points at the version the action wants to leave.</summary>
+    private async Task<bool> LabelPointsAtAsync(PromptActionRecord action, int version, CancellationToken cancellationToken)
+    {
+        var label = await db.PromptLabels.AsNoTracking()
+            .SingleOrDefaultAsync(l => l.ProjectId == action.ProjectId && l.Name == action.Name && l.Label == action.Label, cancellationToken);
+        return label is not null && LabelTarget.FromJson(label.Target).Version == version;
     }
 
     private async Task RefreshAsync(string projectId, string name, string change, string? label, int? version, string actor,
