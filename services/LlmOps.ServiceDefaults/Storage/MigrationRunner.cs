@@ -1,3 +1,4 @@
+using LlmOps.ServiceDefaults.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,10 +14,10 @@ namespace LlmOps.ServiceDefaults.Storage;
 /// EF Core takes a migration lock, so replicas starting together are safe.
 /// </summary>
 public sealed partial class MigrationRunner<TContext>(IServiceProvider services, IOptions<StorageOptions> options,
-    ILogger<MigrationRunner<TContext>> logger) : IHostedLifecycleService
+    ILogger<MigrationRunner<TContext>> logger) : BeforeStartTask
     where TContext : DbContext
 {
-    public async Task StartingAsync(CancellationToken cancellationToken)
+    public override async Task StartingAsync(CancellationToken cancellationToken)
     {
         var storage = options.Value;
         if (storage.Provider == StorageOptions.Providers.Sqlite)
@@ -82,11 +83,6 @@ public sealed partial class MigrationRunner<TContext>(IServiceProvider services,
         _ => exception.InnerException is not null && IsTransient(exception.InnerException),
     };
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database for {Context} is migrated ({Provider})")]
     private static partial void LogMigrated(ILogger logger, string context, string provider);

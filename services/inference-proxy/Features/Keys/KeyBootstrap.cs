@@ -1,3 +1,4 @@
+using LlmOps.ServiceDefaults.Hosting;
 using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Auth;
 using Microsoft.EntityFrameworkCore;
@@ -11,9 +12,9 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 /// that key once.
 /// </summary>
 public sealed partial class KeyBootstrap(IServiceProvider services, ProjectKeyDirectory directory, IOptions<InferenceProxyOptions> options,
-    IOptions<AuthOptions> auth, ILogger<KeyBootstrap> logger) : IHostedLifecycleService
+    IOptions<AuthOptions> auth, ILogger<KeyBootstrap> logger) : BeforeStartTask
 {
-    public async Task StartingAsync(CancellationToken cancellationToken)
+    public override async Task StartingAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InferenceProxyDbContext>();
@@ -38,11 +39,6 @@ public sealed partial class KeyBootstrap(IServiceProvider services, ProjectKeyDi
         await registry.LoadProjectSettingsAsync(cancellationToken);
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Created project {ProjectId} and its first key {KeyId}")]
     private static partial void LogCreated(ILogger logger, string projectId, string keyId);
