@@ -159,7 +159,7 @@ public sealed class CircuitBreakerOptions
     public double FailureRatio { get; set; } = 0.5;
 
     [Range(2, 10_000)]
-    public int MinimumThroughput { get; set; } = 4;
+    public int MinimumThroughput { get; set; } = 10;
 
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
