@@ -23,18 +23,4 @@ public sealed class BoundedPublisher(IBus bus, IOptions<MessagingOptions> option
             throw new TimeoutException($"The broker did not confirm {typeof(T).Name} within {options.Value.PublishTimeout}.");
         }
     }
-
-    public async Task PublishBatchAsync<T>(IReadOnlyCollection<T> messages, CancellationToken cancellationToken) where T : class
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.Value.PublishTimeout);
-        try
-        {
-            await bus.PublishBatch(messages, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"The broker did not confirm {messages.Count} {typeof(T).Name} within {options.Value.PublishTimeout}.");
-        }
-    }
 }

@@ -9,7 +9,7 @@ namespace LlmOps.InferenceProxy.Features.Events;
 /// <summary>
 /// InferenceCompleted events waiting for the broker. Requests hand their event over and return at once; a background
 /// publisher drains the queue in batches. When the queue is full the request waits for room instead of dropping the
-/// event. (A durable on-disk spool for long broker outages comes with the gateway issue.)
+/// event; the publisher moves what the broker does not confirm to the on-disk spool.
 /// </summary>
 public sealed class InferenceEventQueue
 {
@@ -33,8 +33,6 @@ public sealed class InferenceEventQueue
 
     public ChannelReader<InferenceCompleted> Reader => _channel.Reader;
 
-    public int Depth => _channel.Reader.Count;
-
     public ValueTask EnqueueAsync(InferenceCompleted inference)
     {
         Enqueued.Add(1);
@@ -44,5 +42,4 @@ public sealed class InferenceEventQueue
         return _channel.Writer.WriteAsync(inference, CancellationToken.None);
     }
 
-    public void Complete() => _channel.Writer.TryComplete();
 }
