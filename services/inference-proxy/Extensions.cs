@@ -49,6 +49,10 @@ public static class InferenceProxyExtensions
         builder.AddServiceConsumer<GetApiKeySnapshotConsumer>(ServiceName);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Features.RateLimits.LeaseStore>();
+        builder.Services.AddSingleton<Features.RateLimits.RateLimiter>();
+        builder.Services.AddSingleton<Features.RateLimits.RateLimitGate>();
+        builder.Services.AddHostedService<Features.RateLimits.LeasePurger>();
         builder.Services.AddSingleton<ExactCache>();
         builder.Services.AddSingleton<CachePolicy>();
         builder.Services.AddSingleton<PromptCache>();

@@ -22,6 +22,8 @@ public sealed class InferenceProxyOptions
 
     public CacheOptions Cache { get; set; } = new();
 
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     /// <summary>Put request and response text into InferenceCompleted (and so into traces).</summary>
     public bool CaptureContent { get; set; } = true;
 
@@ -178,4 +180,19 @@ public sealed class CacheOptions
     /// <summary>The cache TTL the embedded platform's default project starts with (others start at 0: off).</summary>
     [Range(0, 30 * 24 * 3600)]
     public int DefaultProjectTtlSeconds { get; set; }
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Length of a rate-limit window; limits are per this many seconds (60: per minute).</summary>
+    [Range(1, 86_400)]
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>Share of a limit one replica leases at a time: smaller slices waste less, larger ones talk to the store less.</summary>
+    [Range(0.001, 1)]
+    public double LeaseFraction { get; set; } = 0.1;
+
+    /// <summary>How long a request waits for a replica's first lease of a window (the only time it waits on the store).</summary>
+    [Range(0, 5_000)]
+    public int FirstLeaseWaitMs { get; set; } = 500;
 }

@@ -9,5 +9,10 @@ public sealed record ProjectUpdated
 
     /// <summary>How long the gateway's exact cache keeps this project's answers; 0 = no caching.</summary>
     public int CacheTtlSeconds { get; init; }
+
+    /// <summary>Limits for the whole project (all keys, all gateway replicas); null = none.</summary>
+    public int? RequestsPerMinute { get; init; }
+
+    public long? TokensPerMinute { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 }

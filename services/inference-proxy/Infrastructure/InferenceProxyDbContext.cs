@@ -27,6 +27,8 @@ public sealed class InferenceProxyDbContext(DbContextOptions<InferenceProxyDbCon
             project.Property(p => p.Name).HasColumnName("name").HasMaxLength(200);
             project.Property(p => p.CaptureContent).HasColumnName("capture_content");
             project.Property(p => p.CacheTtlSeconds).HasColumnName("cache_ttl_seconds");
+            project.Property(p => p.RequestsPerMinute).HasColumnName("requests_per_minute");
+            project.Property(p => p.TokensPerMinute).HasColumnName("tokens_per_minute");
             project.Property(p => p.CreatedAt).HasColumnName("created_at");
         });
 

@@ -11,5 +11,10 @@ public sealed class ProjectRecord
     /// <summary>How long the exact cache keeps this project's answers; 0 = no caching.</summary>
     public int CacheTtlSeconds { get; set; }
 
+    /// <summary>Limits for the whole project, across all its keys and all gateway replicas; null = none.</summary>
+    public int? RequestsPerMinute { get; set; }
+
+    public long? TokensPerMinute { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }

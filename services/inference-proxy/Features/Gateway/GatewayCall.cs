@@ -60,6 +60,9 @@ public sealed class GatewayCall
     /// <summary>Set when the exact cache applies to this call.</summary>
     public string? CacheKey { get; set; }
 
+    /// <summary>Token estimates charged against rate limits, settled with the real usage at the end.</summary>
+    public IReadOnlyList<(string Scope, long Estimate)> TokenCharges { get; set; } = [];
+
     /// <summary>The complete answer, kept for the cache when <see cref="CacheKey"/> is set.</summary>
     public Caching.CachedCompletion? Answer { get; set; }
 

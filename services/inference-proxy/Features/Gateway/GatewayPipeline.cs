@@ -27,6 +27,7 @@ public sealed partial class GatewayPipeline(
     DeploymentStats stats,
     KeyPolicy keys,
     ProjectSettings projects,
+    RateLimits.RateLimitGate limits,
     UpstreamClient upstream,
     InferenceEventQueue events,
     IOptions<InferenceProxyOptions> options,
@@ -61,8 +62,8 @@ public sealed partial class GatewayPipeline(
     }
 
     /// <summary>
-    /// Checks <c>model</c>, the key's right to it and the route's own required parameter, then plans the route. On a
-    /// problem writes the 4xx, records the call as rejected and returns null.
+    /// Checks <c>model</c>, the key's right to it and the route's own required parameter, plans the route and applies the
+    /// key's and project's rate limits. On a problem writes the 4xx, records the call and returns null.
     /// </summary>
     public async Task<RoutePlan?> PlanAsync(HttpContext context, GatewayCall call, JsonObject body,
         string requiredParameter, Func<JsonNode?, bool> isValid, string invalidMessage, bool embeddings = false)
@@ -93,6 +94,8 @@ public sealed partial class GatewayPipeline(
         }
         call.Route = plan.Route;
         context.Response.Headers[GatewayCall.RouteHeader] = plan.Route;
+        if (!await limits.AdmitAsync(context, call, body))
+            return null;
         return plan;
     }
 
@@ -227,7 +230,11 @@ public sealed partial class GatewayPipeline(
     }
 
     /// <summary>Hands the finished call's one InferenceCompleted to the publisher (never dropped).</summary>
-    public ValueTask CompleteAsync(GatewayCall call) => events.EnqueueAsync(call.ToEvent());
+    public ValueTask CompleteAsync(GatewayCall call)
+    {
+        limits.Settle(call);
+        return events.EnqueueAsync(call.ToEvent());
+    }
 
     /// <summary>
     /// Answers the caller with a failure: an upstream's own OpenAI-shaped error body as is (with Retry-After), or the

@@ -16,7 +16,7 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
     private const int ShownPrefixLength = 16;
 
     public async Task<ProjectRecord?> CreateProjectAsync(string id, string name, bool captureContent, int cacheTtlSeconds,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int? requestsPerMinute = null, long? tokensPerMinute = null)
     {
         if (await db.Projects.AnyAsync(p => p.Id == id, cancellationToken))
             return null;
@@ -26,17 +26,20 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
             Name = name,
             CaptureContent = captureContent,
             CacheTtlSeconds = cacheTtlSeconds,
+            RequestsPerMinute = requestsPerMinute,
+            TokensPerMinute = tokensPerMinute,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);
-        settings.Apply(project.Id, project.CaptureContent, project.CacheTtlSeconds);
+        settings.Apply(project.Id, ProjectSettingValues.Of(project));
         return project;
     }
 
     /// <summary>Changes a project's name or settings; null when there is no such project.</summary>
+    /// <remarks>A limit of 0 removes it.</remarks>
     public async Task<ProjectRecord?> UpdateProjectAsync(string id, string? name, bool? captureContent, int? cacheTtlSeconds,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int? requestsPerMinute = null, long? tokensPerMinute = null)
     {
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (project is null)
@@ -44,8 +47,12 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
         project.Name = name ?? project.Name;
         project.CaptureContent = captureContent ?? project.CaptureContent;
         project.CacheTtlSeconds = cacheTtlSeconds ?? project.CacheTtlSeconds;
+        if (requestsPerMinute is { } rpm)
+            project.RequestsPerMinute = rpm == 0 ? null : rpm;
+        if (tokensPerMinute is { } tpm)
+            project.TokensPerMinute = tpm == 0 ? null : tpm;
         await db.SaveChangesAsync(cancellationToken);
-        settings.Apply(project.Id, project.CaptureContent, project.CacheTtlSeconds);
+        settings.Apply(project.Id, ProjectSettingValues.Of(project));
         return project;
     }
 
@@ -53,7 +60,7 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
     public async Task LoadProjectSettingsAsync(CancellationToken cancellationToken)
     {
         foreach (var project in await db.Projects.AsNoTracking().ToListAsync(cancellationToken))
-            settings.Apply(project.Id, project.CaptureContent, project.CacheTtlSeconds);
+            settings.Apply(project.Id, ProjectSettingValues.Of(project));
     }
 
     public async Task<(ApiKeyRecord Record, string Key)> IssueAsync(string projectId, string name, IReadOnlyList<string> allowedModels,

@@ -9,11 +9,14 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 /// <summary><c>/api/projects</c> (admin): the unit of isolation for keys, traces, costs and budgets.</summary>
 public static partial class ProjectEndpoints
 {
-    public sealed record CreateProject(string? Id, string Name, bool? CaptureContent, int? CacheTtlSeconds);
+    public sealed record CreateProject(string? Id, string Name, bool? CaptureContent, int? CacheTtlSeconds, int? RequestsPerMinute,
+        long? TokensPerMinute);
 
-    public sealed record UpdateProject(string? Name, bool? CaptureContent, int? CacheTtlSeconds);
+    /// <summary>A limit of 0 removes it.</summary>
+    public sealed record UpdateProject(string? Name, bool? CaptureContent, int? CacheTtlSeconds, int? RequestsPerMinute, long? TokensPerMinute);
 
-    public sealed record ProjectView(string Id, string Name, bool CaptureContent, int CacheTtlSeconds, DateTime CreatedAt);
+    public sealed record ProjectView(string Id, string Name, bool CaptureContent, int CacheTtlSeconds, int? RequestsPerMinute,
+        long? TokensPerMinute, DateTime CreatedAt);
 
     private const int MaxCacheTtlSeconds = 30 * 24 * 3600;
 
@@ -35,10 +38,13 @@ public static partial class ProjectEndpoints
             errors["id"] = ["A project id is 1 to 64 lower-case letters, digits and dashes, starting with a letter or digit."];
         if (request.CacheTtlSeconds is < 0 or > MaxCacheTtlSeconds)
             errors["cacheTtlSeconds"] = [$"0 (no caching) to {MaxCacheTtlSeconds} seconds."];
+        if (request.RequestsPerMinute is <= 0 || request.TokensPerMinute is <= 0)
+            errors["limits"] = ["Limits must be positive when given."];
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
-        var project = await registry.CreateProjectAsync(id, name, request.CaptureContent ?? true, request.CacheTtlSeconds ?? 0, cancellationToken);
+        var project = await registry.CreateProjectAsync(id, name, request.CaptureContent ?? true, request.CacheTtlSeconds ?? 0, cancellationToken,
+            request.RequestsPerMinute, request.TokensPerMinute);
         if (project is null)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A project with id '{id}' already exists.");
 
@@ -48,6 +54,8 @@ public static partial class ProjectEndpoints
             Name = project.Name,
             CaptureContent = project.CaptureContent,
             CacheTtlSeconds = project.CacheTtlSeconds,
+            RequestsPerMinute = project.RequestsPerMinute,
+            TokensPerMinute = project.TokensPerMinute,
             CreatedAt = new DateTimeOffset(project.CreatedAt, TimeSpan.Zero),
         }, logger, cancellationToken);
         return Results.Created($"/api/projects/{project.Id}", View(project));
@@ -64,7 +72,10 @@ public static partial class ProjectEndpoints
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A project needs a name of 1 to 200 characters."] });
         if (request.CacheTtlSeconds is < 0 or > MaxCacheTtlSeconds)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["cacheTtlSeconds"] = [$"0 (no caching) to {MaxCacheTtlSeconds} seconds."] });
-        var project = await registry.UpdateProjectAsync(id, request.Name?.Trim(), request.CaptureContent, request.CacheTtlSeconds, cancellationToken);
+        if (request.RequestsPerMinute is < 0 || request.TokensPerMinute is < 0)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["limits"] = ["Limits are positive, or 0 to remove them."] });
+        var project = await registry.UpdateProjectAsync(id, request.Name?.Trim(), request.CaptureContent, request.CacheTtlSeconds, cancellationToken,
+            request.RequestsPerMinute, request.TokensPerMinute);
         if (project is null)
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No project with id '{id}'.");
         try
@@ -75,6 +86,8 @@ public static partial class ProjectEndpoints
                 Name = project.Name,
                 CaptureContent = project.CaptureContent,
                 CacheTtlSeconds = project.CacheTtlSeconds,
+                RequestsPerMinute = project.RequestsPerMinute,
+                TokensPerMinute = project.TokensPerMinute,
                 UpdatedAt = clock.GetUtcNow(),
             }, cancellationToken);
         }
@@ -93,5 +106,6 @@ public static partial class ProjectEndpoints
     }
 
     private static ProjectView View(ProjectRecord project) =>
-        new(project.Id, project.Name, project.CaptureContent, project.CacheTtlSeconds, DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
+        new(project.Id, project.Name, project.CaptureContent, project.CacheTtlSeconds, project.RequestsPerMinute, project.TokensPerMinute,
+            DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
 }

@@ -10,22 +10,33 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 /// </summary>
 public sealed class ProjectSettings
 {
-    private readonly ConcurrentDictionary<string, (bool Capture, int CacheTtlSeconds)> _settings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ProjectSettingValues> _settings = new(StringComparer.Ordinal);
 
     /// <summary>Whether this project's request and response text is captured (unknown projects: yes, the default).</summary>
-    public bool CaptureContent(string projectId) => !_settings.TryGetValue(projectId, out var s) || s.Capture;
+    public bool CaptureContent(string projectId) => Of(projectId).CaptureContent;
 
     /// <summary>How long the exact cache keeps this project's answers (unknown projects: no caching).</summary>
-    public TimeSpan CacheTtl(string projectId) => TimeSpan.FromSeconds(_settings.TryGetValue(projectId, out var s) ? s.CacheTtlSeconds : 0);
+    public TimeSpan CacheTtl(string projectId) => TimeSpan.FromSeconds(Of(projectId).CacheTtlSeconds);
 
-    public void Apply(string projectId, bool captureContent, int cacheTtlSeconds) => _settings[projectId] = (captureContent, cacheTtlSeconds);
+    public ProjectSettingValues Of(string projectId) => _settings.GetValueOrDefault(projectId, ProjectSettingValues.Default);
+
+    public void Apply(string projectId, ProjectSettingValues values) => _settings[projectId] = values;
+}
+
+public sealed record ProjectSettingValues(bool CaptureContent, int CacheTtlSeconds, int? RequestsPerMinute, long? TokensPerMinute)
+{
+    public static readonly ProjectSettingValues Default = new(true, 0, null, null);
+
+    public static ProjectSettingValues Of(Infrastructure.ProjectRecord project) =>
+        new(project.CaptureContent, project.CacheTtlSeconds, project.RequestsPerMinute, project.TokensPerMinute);
 }
 
 public sealed class ProjectCreatedConsumer(ProjectSettings settings) : IConsumer<ProjectCreated>
 {
     public Task Consume(ConsumeContext<ProjectCreated> context)
     {
-        settings.Apply(context.Message.ProjectId, context.Message.CaptureContent, context.Message.CacheTtlSeconds);
+        var m = context.Message;
+        settings.Apply(m.ProjectId, new ProjectSettingValues(m.CaptureContent, m.CacheTtlSeconds, m.RequestsPerMinute, m.TokensPerMinute));
         return Task.CompletedTask;
     }
 }
@@ -34,7 +45,8 @@ public sealed class ProjectUpdatedConsumer(ProjectSettings settings) : IConsumer
 {
     public Task Consume(ConsumeContext<ProjectUpdated> context)
     {
-        settings.Apply(context.Message.ProjectId, context.Message.CaptureContent, context.Message.CacheTtlSeconds);
+        var m = context.Message;
+        settings.Apply(m.ProjectId, new ProjectSettingValues(m.CaptureContent, m.CacheTtlSeconds, m.RequestsPerMinute, m.TokensPerMinute));
         return Task.CompletedTask;
     }
 }
