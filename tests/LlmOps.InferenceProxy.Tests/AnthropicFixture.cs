@@ -18,19 +18,7 @@ public sealed class AnthropicFixture : IAsyncLifetime
     {
         Environment.SetEnvironmentVariable(KeyVariable, "sk-ant-sim");
         Simulator = await SimulatorHost.StartAsync(new Dictionary<string, string?> { ["Simulator:ApiKey"] = "sk-ant-sim" });
-        Gateway = await TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults("inference-proxy");
-                builder.AddInferenceProxy();
-                builder.Services.AddSingleton(Capture);
-                builder.AddServiceConsumer<InferenceCaptureConsumer>("test");
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapInferenceProxyEndpoints();
-            },
+        Gateway = await GatewayHost.StartAsync(Capture,
             new Dictionary<string, string?>
             {
                 ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),

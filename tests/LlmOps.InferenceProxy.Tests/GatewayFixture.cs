@@ -25,6 +25,26 @@ public sealed class InferenceCapture
             $"InferenceCompleted for trace {traceId}");
 }
 
+/// <summary>inference-proxy composed as its Program.cs composes it, plus a consumer that captures its events.</summary>
+public static class GatewayHost
+{
+    public static Task<TestHost> StartAsync(InferenceCapture capture, Dictionary<string, string?> settings) =>
+        TestHost.StartAsync(
+            builder =>
+            {
+                builder.AddServiceDefaults("inference-proxy");
+                builder.AddInferenceProxy();
+                builder.Services.AddSingleton(capture);
+                builder.AddServiceConsumer<InferenceCaptureConsumer>("test");
+            },
+            app =>
+            {
+                app.MapDefaultEndpoints();
+                app.MapInferenceProxyEndpoints();
+            },
+            settings);
+}
+
 public sealed class InferenceCaptureConsumer(InferenceCapture capture) : IConsumer<InferenceCompleted>
 {
     public Task Consume(ConsumeContext<InferenceCompleted> context)
@@ -57,19 +77,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Simulator:HangMs"] = "10000",
         });
         var upstream = new Uri(Simulator.BaseAddress, "v1").ToString();
-        Gateway = await TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults("inference-proxy");
-                builder.AddInferenceProxy();
-                builder.Services.AddSingleton(Capture);
-                builder.AddServiceConsumer<InferenceCaptureConsumer>("test");
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapInferenceProxyEndpoints();
-            },
+        Gateway = await GatewayHost.StartAsync(Capture,
             new Dictionary<string, string?>
             {
                 ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),

@@ -81,19 +81,7 @@ public sealed class RoutingFixture : IAsyncLifetime
         Route(7, "azure-model", "weighted", ["azure"]);
         Route(8, "capacity-model", "weighted", ["single"], ["primary"]);
 
-        Gateway = await TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults("inference-proxy");
-                builder.AddInferenceProxy();
-                builder.Services.AddSingleton(Capture);
-                builder.AddServiceConsumer<InferenceCaptureConsumer>("test");
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapInferenceProxyEndpoints();
-            },
+        Gateway = await GatewayHost.StartAsync(Capture,
             settings);
     }
 

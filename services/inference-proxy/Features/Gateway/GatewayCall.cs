@@ -91,10 +91,10 @@ public sealed class GatewayCall
             KeyId = context.User.KeyIdOf(),
         };
         var headers = context.Request.Headers;
-        call.UserId = Bounded(headers[UserHeader]);
-        call.SessionId = Bounded(headers[SessionHeader]);
-        call.Feature = Bounded(headers[FeatureHeader]);
-        if (new[] { UserHeader, SessionHeader, FeatureHeader }.Any(h => headers[h].ToString().Length > MaxIdLength))
+        call.UserId = Optional(headers[UserHeader]);
+        call.SessionId = Optional(headers[SessionHeader]);
+        call.Feature = Optional(headers[FeatureHeader]);
+        if (call.UserId?.Length > MaxIdLength || call.SessionId?.Length > MaxIdLength || call.Feature?.Length > MaxIdLength)
             return (call, $"The {UserHeader}, {SessionHeader} and {FeatureHeader} headers are limited to {MaxIdLength} characters.");
 
         var error = call.ReadTraceContext(context) ?? call.ReadMetadata(headers[MetadataHeader].ToString());
@@ -224,11 +224,8 @@ public sealed class GatewayCall
         };
     }
 
-    private static string? Bounded(Microsoft.Extensions.Primitives.StringValues value)
-    {
-        var text = value.ToString();
-        return text.Length == 0 ? null : text.Length > MaxIdLength ? text[..MaxIdLength] : text;
-    }
+    private static string? Optional(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.Count == 0 || value.ToString() is not { Length: > 0 } text ? null : text;
 
     private static bool IsHex(string value, int length) =>
         value.Length == length && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');

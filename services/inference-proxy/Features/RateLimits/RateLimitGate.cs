@@ -37,7 +37,6 @@ public sealed class RateLimitGate(RateLimiter limiter, ProjectKeyDirectory keys,
                 context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 var owner = charge.OfKey ? "this key" : "this project";
                 var message = $"Rate limit reached for {owner}: {charge.Limit} {charge.Kind} per window. Try again in {seconds}s.";
-                call.Fail(InferenceStatuses.RateLimited, 429, "rate_limit_exceeded", message);
                 await Gateway.GatewayPipeline.WriteFailureAsync(context, call,
                     AttemptOutcome.Failure(429, InferenceStatuses.RateLimited, "rate_limit_exceeded", message));
                 return false;
