@@ -48,7 +48,7 @@ public static class ContractCatalog
     public static readonly IReadOnlySet<Type> Parts = new HashSet<Type>
     {
         typeof(TokenUsage), typeof(GuardrailVerdict), typeof(InferenceContent), typeof(ContentMessage),
-        typeof(RetrievedDocument), typeof(ActionEvidence), typeof(FailingExample),
+        typeof(RetrievedDocument), typeof(ActionEvidence), typeof(FailingExample), typeof(GuardrailRule), typeof(SemanticCacheSettings),
     };
 
     /// <summary>Classes of string constants (the wire's enumerations).</summary>
@@ -56,6 +56,6 @@ public static class ContractCatalog
     {
         typeof(InferenceOperations), typeof(InferenceStatuses), typeof(CacheStatuses), typeof(GuardrailActions),
         typeof(ScoreDataTypes), typeof(ScoreSources), typeof(ScoreStatuses), typeof(FeedbackKinds), typeof(BudgetScopes),
-        typeof(ActionPaths), typeof(PromptChanges),
+        typeof(ActionPaths), typeof(PromptChanges), typeof(GuardrailRails), typeof(GuardrailStages), typeof(PiiKinds),
     };
 }

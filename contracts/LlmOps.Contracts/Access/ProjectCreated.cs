@@ -17,5 +17,11 @@ public sealed record ProjectCreated
 
     public long? TokensPerMinute { get; init; }
 
+    /// <summary>The project's guardrail rails, in the order they run.</summary>
+    public IReadOnlyList<GuardrailRule> Guardrails { get; init; } = [];
+
+    /// <summary>Null = no semantic cache.</summary>
+    public SemanticCacheSettings? SemanticCache { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 }

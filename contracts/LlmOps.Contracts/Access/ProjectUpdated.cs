@@ -14,5 +14,11 @@ public sealed record ProjectUpdated
     public int? RequestsPerMinute { get; init; }
 
     public long? TokensPerMinute { get; init; }
+    /// <summary>The project's guardrail rails, in the order they run.</summary>
+    public IReadOnlyList<GuardrailRule> Guardrails { get; init; } = [];
+
+    /// <summary>Null = no semantic cache.</summary>
+    public SemanticCacheSettings? SemanticCache { get; init; }
+
     public required DateTimeOffset UpdatedAt { get; init; }
 }

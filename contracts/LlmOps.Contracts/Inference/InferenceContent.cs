@@ -11,6 +11,9 @@ public sealed record InferenceContent
     /// <summary>Tool calls the model asked for, as the provider's JSON array.</summary>
     public string? ToolCallsJson { get; init; }
 
+    /// <summary>RAG documents the caller passed in <c>x-llmops-context</c>, as the upstream saw them (after the retrieval rails).</summary>
+    public IReadOnlyList<string> Contexts { get; init; } = [];
+
     /// <summary>True when content was cut to the capture limit.</summary>
     public bool Truncated { get; init; }
 }
