@@ -54,7 +54,9 @@ public static class InferenceProxyExtensions
         builder.Services.AddSingleton<Features.RateLimits.RateLimitGate>();
         builder.Services.AddHostedService<Features.RateLimits.LeasePurger>();
         builder.Services.AddSingleton<ExactCache>();
+        builder.Services.AddSingleton<SemanticCache>();
         builder.Services.AddSingleton<CachePolicy>();
+        builder.Services.AddSingleton<Features.Guardrails.GuardrailGate>();
         builder.Services.AddSingleton<PromptCache>();
         builder.Services.AddSingleton<PromptResolver>();
         builder.Services.AddSingleton<PromptApplication>();

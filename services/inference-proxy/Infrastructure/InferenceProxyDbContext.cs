@@ -29,6 +29,8 @@ public sealed class InferenceProxyDbContext(DbContextOptions<InferenceProxyDbCon
             project.Property(p => p.CacheTtlSeconds).HasColumnName("cache_ttl_seconds");
             project.Property(p => p.RequestsPerMinute).HasColumnName("requests_per_minute");
             project.Property(p => p.TokensPerMinute).HasColumnName("tokens_per_minute");
+            project.Property(p => p.GuardrailsJson).HasColumnName("guardrails");
+            project.Property(p => p.SemanticCacheJson).HasColumnName("semantic_cache");
             project.Property(p => p.CreatedAt).HasColumnName("created_at");
         });
 

@@ -16,5 +16,11 @@ public sealed class ProjectRecord
 
     public long? TokensPerMinute { get; set; }
 
+    /// <summary>The guardrail rules (JSON array of GuardrailRule); null = none.</summary>
+    public string? GuardrailsJson { get; set; }
+
+    /// <summary>The semantic cache settings (JSON SemanticCacheSettings); null = off.</summary>
+    public string? SemanticCacheJson { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }

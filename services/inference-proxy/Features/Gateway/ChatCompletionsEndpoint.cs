@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy.Features.Caching;
+using LlmOps.InferenceProxy.Features.Guardrails;
 using LlmOps.InferenceProxy.Features.Providers;
 using LlmOps.InferenceProxy.Features.Routing;
 
@@ -11,7 +12,7 @@ namespace LlmOps.InferenceProxy.Features.Gateway;
 /// <c>POST /v1/chat/completions</c>: validate, plan the route, try its deployments (streaming or not), relay the
 /// answer, and publish one InferenceCompleted whatever happened.
 /// </summary>
-public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.PromptApplication prompts, CachePolicy cache)
+public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.PromptApplication prompts, CachePolicy cache, GuardrailGate guardrails)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -33,8 +34,9 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
             return;
         var plan = await pipeline.PlanAsync(context, call, body, "messages",
             messages => messages is JsonArray { Count: > 0 }, "'messages' must be a non-empty array");
-        if (plan is null)
+        if (plan is null || !await guardrails.InspectRequestAsync(context, call, body))
             return;
+        // Captured after the input rails, so what they masked is masked in traces too.
         if (call.CaptureContent)
             ContentCapture.CaptureMessages(call, (JsonArray)body["messages"]!, pipeline.Options.MaxCapturedChars);
 
@@ -52,9 +54,17 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
 
         if (await cache.TryServeAsync(context, call, body, stream, callerWantsUsage))
             return;
+        // An output rail that may mask or withhold the answer needs all of it before the caller sees any: such a streamed
+        // request is fetched whole and replayed as a stream (the caller's first token waits for the last).
+        var holdAnswer = stream && call.Rails.OutputHoldsAnswer;
+        if (holdAnswer)
+        {
+            body["stream"] = false;
+            body.Remove("stream_options");
+        }
         await pipeline.ExchangeAsync(context, call, plan, (deployment, cancellationToken) =>
             GatewayPipeline.GuardAsync(context, call, deployment, () =>
-                AttemptAsync(context, call, body, deployment, stream, callerWantsUsage, cancellationToken)));
+                AttemptAsync(context, call, body, deployment, stream && !holdAnswer, callerWantsUsage, cancellationToken)));
     }
 
     private async Task<AttemptOutcome> AttemptAsync(HttpContext context, GatewayCall call, JsonObject body, DeploymentOptions deployment,
@@ -87,9 +97,33 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
                 $"The upstream deployment '{deployment.Name}' returned an invalid answer: {problem}");
         }
 
+        if (call.Rails.Output.Count > 0)
+        {
+            var text = completion.Text;
+            if (guardrails.InspectOutput(call, ref text) is { } blocking)
+            {
+                ContentCapture.RecordCompletion(call, completion with { Text = null, ToolCallsJson = null }, pipeline.Options);
+                call.Answer = null;
+                await GuardrailGate.BlockOutputAsync(context, call, blocking);
+                return AttemptOutcome.Answered;
+            }
+            if (!string.Equals(text, completion.Text, StringComparison.Ordinal))
+            {
+                bytes = ResponseInspector.WithContent(bytes, text);
+                completion = completion with { Text = text };
+            }
+        }
+
         ContentCapture.RecordCompletion(call, completion, pipeline.Options);
         // Kept before the caller has the answer, so a caller that asks again at once already hits.
         cache.Keep(call);
+        if (call.Streamed)
+        {
+            // Held for the output rails; the caller asked for a stream, so it gets one.
+            call.MarkFirstToken();
+            await CacheReplay.StreamAsync(context, CachedCompletion.From(completion, call), callerWantsUsage, context.RequestAborted);
+            return AttemptOutcome.Answered;
+        }
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         context.Response.Headers[GatewayCall.OverheadHeader] =
@@ -113,6 +147,9 @@ public sealed class ChatCompletionsEndpoint(GatewayPipeline pipeline, Prompts.Pr
                 callerWantsUsage, () =>
                 {
                     ContentCapture.RecordStream(call, accumulator, pipeline.Options);
+                    // Only rails that flag run on a live stream (the others hold the answer): the verdict is recorded.
+                    var text = accumulator.Text;
+                    guardrails.InspectOutput(call, ref text);
                     cache.Keep(call);
                 }, cancellationToken);
         }

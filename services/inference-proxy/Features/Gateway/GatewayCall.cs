@@ -60,6 +60,21 @@ public sealed class GatewayCall
     /// <summary>Set when the exact cache applies to this call.</summary>
     public string? CacheKey { get; set; }
 
+    /// <summary>Set when the semantic cache may keep this call's answer: its partition and the question's embedding.</summary>
+    public (string Partition, float[] Vector)? SemanticKey { get; set; }
+
+    /// <summary>The project's guardrail rails, taken once at the start of the call.</summary>
+    public Guardrails.GuardrailSet Rails { get; set; } = Guardrails.GuardrailSet.Empty;
+
+    /// <summary>Every rail that ran on this call, triggered or not.</summary>
+    public List<GuardrailVerdict> GuardrailVerdicts { get; } = [];
+
+    /// <summary>The JSON schema the answer must meet, when a json-schema rail runs and the request asked for JSON.</summary>
+    public JsonElement? ResponseSchema { get; set; }
+
+    /// <summary>RAG documents from <c>x-llmops-context</c>, as the upstream saw them.</summary>
+    public IReadOnlyList<string>? Contexts { get; set; }
+
     /// <summary>Token estimates charged against rate limits, settled with the real usage at the end.</summary>
     public IReadOnlyList<(string Scope, long Estimate)> TokenCharges { get; set; } = [];
 
@@ -211,11 +226,13 @@ public sealed class GatewayCall
             FinishReason = FinishReason,
             Attempts = Attempts,
             CacheStatus = CacheStatus,
+            GuardrailVerdicts = GuardrailVerdicts,
             Metadata = Metadata,
-            Content = captureContent && (Messages is not null || Completion is not null || ToolCallsJson is not null)
+            Content = captureContent && (Messages is not null || Completion is not null || ToolCallsJson is not null || Contexts is not null)
                 ? new InferenceContent
                 {
                     Messages = Messages ?? [],
+                    Contexts = Contexts ?? [],
                     Completion = Completion,
                     ToolCallsJson = ToolCallsJson,
                     Truncated = ContentTruncated,

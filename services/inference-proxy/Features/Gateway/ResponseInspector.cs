@@ -47,6 +47,15 @@ public static class ResponseInspector
         }
     }
 
+    /// <summary>The completion body with the first choice's text replaced (an output rail masked it).</summary>
+    public static byte[] WithContent(byte[] body, string? text)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(body)!;
+        if (root["choices"]?[0]?["message"] is System.Text.Json.Nodes.JsonObject message)
+            message["content"] = text;
+        return JsonSerializer.SerializeToUtf8Bytes(root);
+    }
+
     /// <summary>Usage in OpenAI's shape; cached and reasoning tokens from the detail objects when present.</summary>
     public static TokenUsage? ReadUsage(JsonElement root)
     {

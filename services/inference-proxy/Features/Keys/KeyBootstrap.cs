@@ -23,7 +23,12 @@ public sealed partial class KeyBootstrap(IServiceProvider services, ProjectKeyDi
         if (options.Value.CreateDefaultProjectKey && !await db.Projects.AnyAsync(cancellationToken))
         {
             var projectId = auth.Value.DefaultProjectId;
-            await registry.CreateProjectAsync(projectId, "Default project", captureContent: true, cacheTtlSeconds: options.Value.Cache.DefaultProjectTtlSeconds, cancellationToken);
+            await registry.CreateProjectAsync(new ProjectRecord
+            {
+                Id = projectId,
+                Name = "Default project",
+                CacheTtlSeconds = options.Value.Cache.DefaultProjectTtlSeconds,
+            }, cancellationToken);
             var (record, key) = await registry.IssueAsync(projectId, "default", [], null, null, null, cancellationToken);
             Console.Out.WriteLine();
             Console.Out.WriteLine("==================================================================");

@@ -15,21 +15,12 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
     public const string KeyPrefix = "llmops-sk-";
     private const int ShownPrefixLength = 16;
 
-    public async Task<ProjectRecord?> CreateProjectAsync(string id, string name, bool captureContent, int cacheTtlSeconds,
-        CancellationToken cancellationToken, int? requestsPerMinute = null, long? tokensPerMinute = null)
+    /// <summary>Stores a new project and applies its settings here; null when the id is taken.</summary>
+    public async Task<ProjectRecord?> CreateProjectAsync(ProjectRecord project, CancellationToken cancellationToken)
     {
-        if (await db.Projects.AnyAsync(p => p.Id == id, cancellationToken))
+        if (await db.Projects.AnyAsync(p => p.Id == project.Id, cancellationToken))
             return null;
-        var project = new ProjectRecord
-        {
-            Id = id,
-            Name = name,
-            CaptureContent = captureContent,
-            CacheTtlSeconds = cacheTtlSeconds,
-            RequestsPerMinute = requestsPerMinute,
-            TokensPerMinute = tokensPerMinute,
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
-        };
+        project.CreatedAt = clock.GetUtcNow().UtcDateTime;
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);
         settings.Apply(project.Id, ProjectSettingValues.Of(project));
@@ -37,20 +28,12 @@ public sealed class KeyRegistry(InferenceProxyDbContext db, ProjectKeyDirectory 
     }
 
     /// <summary>Changes a project's name or settings; null when there is no such project.</summary>
-    /// <remarks>A limit of 0 removes it.</remarks>
-    public async Task<ProjectRecord?> UpdateProjectAsync(string id, string? name, bool? captureContent, int? cacheTtlSeconds,
-        CancellationToken cancellationToken, int? requestsPerMinute = null, long? tokensPerMinute = null)
+    public async Task<ProjectRecord?> UpdateProjectAsync(string id, Action<ProjectRecord> change, CancellationToken cancellationToken)
     {
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (project is null)
             return null;
-        project.Name = name ?? project.Name;
-        project.CaptureContent = captureContent ?? project.CaptureContent;
-        project.CacheTtlSeconds = cacheTtlSeconds ?? project.CacheTtlSeconds;
-        if (requestsPerMinute is { } rpm)
-            project.RequestsPerMinute = rpm == 0 ? null : rpm;
-        if (tokensPerMinute is { } tpm)
-            project.TokensPerMinute = tpm == 0 ? null : tpm;
+        change(project);
         await db.SaveChangesAsync(cancellationToken);
         settings.Apply(project.Id, ProjectSettingValues.Of(project));
         return project;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using LlmOps.Contracts.Access;
+using LlmOps.InferenceProxy.Features.Guardrails;
 using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
@@ -10,13 +11,14 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 public static partial class ProjectEndpoints
 {
     public sealed record CreateProject(string? Id, string Name, bool? CaptureContent, int? CacheTtlSeconds, int? RequestsPerMinute,
-        long? TokensPerMinute);
+        long? TokensPerMinute, List<GuardrailRule>? Guardrails = null, SemanticCacheSettings? SemanticCache = null);
 
-    /// <summary>A limit of 0 removes it.</summary>
-    public sealed record UpdateProject(string? Name, bool? CaptureContent, int? CacheTtlSeconds, int? RequestsPerMinute, long? TokensPerMinute);
+    /// <summary>A limit of 0 removes it; absent fields stay as they are; an empty guardrails list removes every rail.</summary>
+    public sealed record UpdateProject(string? Name, bool? CaptureContent, int? CacheTtlSeconds, int? RequestsPerMinute, long? TokensPerMinute,
+        List<GuardrailRule>? Guardrails = null, SemanticCacheSettings? SemanticCache = null);
 
     public sealed record ProjectView(string Id, string Name, bool CaptureContent, int CacheTtlSeconds, int? RequestsPerMinute,
-        long? TokensPerMinute, DateTime CreatedAt);
+        long? TokensPerMinute, IReadOnlyList<GuardrailRule> Guardrails, SemanticCacheSettings? SemanticCache, DateTime CreatedAt);
 
     private const int MaxCacheTtlSeconds = 30 * 24 * 3600;
 
@@ -40,11 +42,24 @@ public static partial class ProjectEndpoints
             errors["cacheTtlSeconds"] = [$"0 (no caching) to {MaxCacheTtlSeconds} seconds."];
         if (request.RequestsPerMinute is <= 0 || request.TokensPerMinute is <= 0)
             errors["limits"] = ["Limits must be positive when given."];
+        if (request.Guardrails is { } rules && GuardrailSet.Problem(rules) is { } rulesProblem)
+            errors["guardrails"] = [rulesProblem];
+        if (SemanticProblem(request.SemanticCache) is { } semanticProblem)
+            errors["semanticCache"] = [semanticProblem];
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
-        var project = await registry.CreateProjectAsync(id, name, request.CaptureContent ?? true, request.CacheTtlSeconds ?? 0, cancellationToken,
-            request.RequestsPerMinute, request.TokensPerMinute);
+        var project = await registry.CreateProjectAsync(new ProjectRecord
+        {
+            Id = id,
+            Name = name,
+            CaptureContent = request.CaptureContent ?? true,
+            CacheTtlSeconds = request.CacheTtlSeconds ?? 0,
+            RequestsPerMinute = request.RequestsPerMinute,
+            TokensPerMinute = request.TokensPerMinute,
+            GuardrailsJson = ProjectJson.Write(request.Guardrails ?? []),
+            SemanticCacheJson = ProjectJson.Write(request.SemanticCache),
+        }, cancellationToken);
         if (project is null)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A project with id '{id}' already exists.");
 
@@ -56,6 +71,8 @@ public static partial class ProjectEndpoints
             CacheTtlSeconds = project.CacheTtlSeconds,
             RequestsPerMinute = project.RequestsPerMinute,
             TokensPerMinute = project.TokensPerMinute,
+            Guardrails = ProjectJson.Guardrails(project.GuardrailsJson),
+            SemanticCache = ProjectJson.SemanticCache(project.SemanticCacheJson),
             CreatedAt = new DateTimeOffset(project.CreatedAt, TimeSpan.Zero),
         }, logger, cancellationToken);
         return Results.Created($"/api/projects/{project.Id}", View(project));
@@ -74,8 +91,24 @@ public static partial class ProjectEndpoints
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["cacheTtlSeconds"] = [$"0 (no caching) to {MaxCacheTtlSeconds} seconds."] });
         if (request.RequestsPerMinute is < 0 || request.TokensPerMinute is < 0)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["limits"] = ["Limits are positive, or 0 to remove them."] });
-        var project = await registry.UpdateProjectAsync(id, request.Name?.Trim(), request.CaptureContent, request.CacheTtlSeconds, cancellationToken,
-            request.RequestsPerMinute, request.TokensPerMinute);
+        if (request.Guardrails is { } rules && GuardrailSet.Problem(rules) is { } rulesProblem)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["guardrails"] = [rulesProblem] });
+        if (SemanticProblem(request.SemanticCache) is { } semanticProblem)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["semanticCache"] = [semanticProblem] });
+        var project = await registry.UpdateProjectAsync(id, project =>
+        {
+            project.Name = request.Name?.Trim() ?? project.Name;
+            project.CaptureContent = request.CaptureContent ?? project.CaptureContent;
+            project.CacheTtlSeconds = request.CacheTtlSeconds ?? project.CacheTtlSeconds;
+            if (request.RequestsPerMinute is { } rpm)
+                project.RequestsPerMinute = rpm == 0 ? null : rpm;
+            if (request.TokensPerMinute is { } tpm)
+                project.TokensPerMinute = tpm == 0 ? null : tpm;
+            if (request.Guardrails is { } guardrails)
+                project.GuardrailsJson = ProjectJson.Write(guardrails);
+            if (request.SemanticCache is { } semantic)
+                project.SemanticCacheJson = ProjectJson.Write(semantic);
+        }, cancellationToken);
         if (project is null)
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No project with id '{id}'.");
         try
@@ -88,6 +121,8 @@ public static partial class ProjectEndpoints
                 CacheTtlSeconds = project.CacheTtlSeconds,
                 RequestsPerMinute = project.RequestsPerMinute,
                 TokensPerMinute = project.TokensPerMinute,
+                Guardrails = ProjectJson.Guardrails(project.GuardrailsJson),
+                SemanticCache = ProjectJson.SemanticCache(project.SemanticCacheJson),
                 UpdatedAt = clock.GetUtcNow(),
             }, cancellationToken);
         }
@@ -107,5 +142,14 @@ public static partial class ProjectEndpoints
 
     private static ProjectView View(ProjectRecord project) =>
         new(project.Id, project.Name, project.CaptureContent, project.CacheTtlSeconds, project.RequestsPerMinute, project.TokensPerMinute,
+            ProjectJson.Guardrails(project.GuardrailsJson), ProjectJson.SemanticCache(project.SemanticCacheJson),
             DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
+
+    private static string? SemanticProblem(SemanticCacheSettings? settings) => settings switch
+    {
+        null => null,
+        { Threshold: < 0.5 or > 1 } => "The threshold is a cosine similarity between 0.5 and 1.",
+        { MaxMessages: < 1 or > 64 } => "maxMessages is 1 to 64.",
+        _ => null,
+    };
 }
