@@ -180,6 +180,14 @@ public sealed class CacheOptions
     /// <summary>The cache TTL the embedded platform's default project starts with (others start at 0: off).</summary>
     [Range(0, 30 * 24 * 3600)]
     public int DefaultProjectTtlSeconds { get; set; }
+
+    /// <summary>Questions the semantic cache keeps per gateway replica (about 2 KB of vector each, plus the answer); oldest go first.</summary>
+    [Range(0, 10_000_000)]
+    public int SemanticMaxEntries { get; set; } = 20_000;
+
+    /// <summary>Longest last user message (characters) the semantic cache embeds; longer ones are not matched.</summary>
+    [Range(1, 1_000_000)]
+    public int SemanticMaxChars { get; set; } = 4_000;
 }
 
 public sealed class RateLimitOptions

@@ -7,21 +7,15 @@ namespace LlmOps.InferenceProxy.Tests;
 
 public class ExactCacheTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static CachedCompletion Answer(int chars) => new("id", "m", new string('x', chars), null, "stop", new TokenUsage { InputTokens = 1, OutputTokens = 1 });
 
-    private static ExactCache Cache(long maxBytes, Clock clock) =>
+    private static ExactCache Cache(long maxBytes, ManualClock clock) =>
         new(Options.Create(new InferenceProxyOptions { Cache = new CacheOptions { MaxBytes = maxBytes } }), clock);
 
     [Fact]
     public void The_least_recently_used_answers_go_first_when_the_byte_bound_is_reached()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var size = Answer(1000).SizeBytes;
         var cache = Cache(size * 3, clock);
         cache.Set("a", Answer(1000), TimeSpan.FromMinutes(5));
@@ -40,7 +34,7 @@ public class ExactCacheTests
     [Fact]
     public void An_answer_expires_with_its_time_to_live()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var cache = Cache(1_000_000, clock);
         cache.Set("a", Answer(10), TimeSpan.FromSeconds(30));
 

@@ -15,15 +15,23 @@ public static class CacheKey
 {
     private static readonly HashSet<string> Ignored = ["stream", "stream_options", "user", "metadata", "store"];
 
-    public static string Compute(string projectId, string? prompt, JsonObject body)
+    public static string Compute(string projectId, string? prompt, JsonObject body) => Hash(projectId, prompt, body, partition: false);
+
+    /// <summary>
+    /// The semantic cache's partition: the same canonical request without its last message (the question that is
+    /// matched by meaning), so everything else — model, parameters, system prompt, earlier turns — must be identical.
+    /// </summary>
+    public static string Partition(string projectId, string? prompt, JsonObject body) => Hash(projectId, prompt, body, partition: true);
+
+    private static string Hash(string projectId, string? prompt, JsonObject body, bool partition)
     {
         var text = new StringBuilder(1024);
-        text.Append(projectId).Append('\n').Append(prompt).Append('\n');
-        WriteCanonical(text, body, topLevel: true);
+        text.Append(partition ? "semantic\n" : "").Append(projectId).Append('\n').Append(prompt).Append('\n');
+        WriteCanonical(text, body, topLevel: true, dropLastMessage: partition);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    private static void WriteCanonical(StringBuilder text, JsonNode? node, bool topLevel = false)
+    private static void WriteCanonical(StringBuilder text, JsonNode? node, bool topLevel = false, bool dropLastMessage = false)
     {
         switch (node)
         {
@@ -32,19 +40,16 @@ public static class CacheKey
                 foreach (var (name, value) in obj.Where(p => !topLevel || !Ignored.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal))
                 {
                     text.Append('"').Append(name).Append("\":");
-                    WriteCanonical(text, value);
+                    if (dropLastMessage && name == "messages" && value is JsonArray messages)
+                        WriteItems(text, messages.Take(messages.Count - 1));
+                    else
+                        WriteCanonical(text, value);
                     text.Append(',');
                 }
                 text.Append('}');
                 break;
             case JsonArray array:
-                text.Append('[');
-                foreach (var item in array)
-                {
-                    WriteCanonical(text, item);
-                    text.Append(',');
-                }
-                text.Append(']');
+                WriteItems(text, array);
                 break;
             case null:
                 text.Append("null");
@@ -53,5 +58,16 @@ public static class CacheKey
                 text.Append(node.ToJsonString());
                 break;
         }
+    }
+
+    private static void WriteItems(StringBuilder text, IEnumerable<JsonNode?> items)
+    {
+        text.Append('[');
+        foreach (var item in items)
+        {
+            WriteCanonical(text, item);
+            text.Append(',');
+        }
+        text.Append(']');
     }
 }

@@ -4,19 +4,23 @@ using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy.Features.Gateway;
 using LlmOps.InferenceProxy.Features.Keys;
 using LlmOps.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace LlmOps.InferenceProxy.Features.Caching;
 
 /// <summary>
-/// When the exact cache applies and what it answers. It applies to projects with a cache TTL. A request with
-/// <c>Cache-Control: no-store</c> bypasses it entirely; <c>no-cache</c> skips the lookup but stores the fresh answer.
-/// Only complete, successful answers with real usage are kept: never errors, partial streams or estimates. A hit still
-/// publishes its InferenceCompleted (cache status hit, the original usage for the record; pricing treats hits as free).
-/// The answer says <c>x-llmops-cache: hit | miss | bypass</c>.
+/// When the caches apply and what they answer. They apply to projects with a cache TTL; the semantic cache also to
+/// projects that turned it on, for requests it can judge (see <see cref="SemanticQuestion"/>). The exact cache is asked
+/// first. A request with <c>Cache-Control: no-store</c> bypasses both; <c>no-cache</c> skips the lookups but stores the
+/// fresh answer. Only complete, successful answers with real usage are kept: never errors, partial streams or estimates.
+/// A hit still publishes its InferenceCompleted (cache status hit or semantic_hit, the original usage for the record;
+/// pricing treats hits as free). The answer says <c>x-llmops-cache: hit | semantic-hit | miss | bypass</c>, and a
+/// semantic hit its similarity in <c>x-llmops-cache-similarity</c>.
 /// </summary>
-public sealed class CachePolicy(ExactCache cache, ProjectSettings projects)
+public sealed class CachePolicy(ExactCache cache, SemanticCache semantic, ProjectSettings projects, IOptions<InferenceProxyOptions> options)
 {
     public const string Header = "x-llmops-cache";
+    public const string SimilarityHeader = "x-llmops-cache-similarity";
 
     private static readonly Counter<long> Lookups = LlmOpsTelemetry.Meter.CreateCounter<long>(
         "llmops.proxy.cache.lookups", description: "Exact cache lookups by result");
@@ -36,8 +40,22 @@ public sealed class CachePolicy(ExactCache cache, ProjectSettings projects)
             return false;
         }
 
-        call.CacheKey = CacheKey.Compute(call.ProjectId, call.PromptName is null ? null : $"{call.PromptName}#{call.PromptVersion}", body);
-        var cached = control.Contains("no-cache", StringComparison.OrdinalIgnoreCase) ? null : cache.Get(call.CacheKey);
+        var prompt = call.PromptName is null ? null : $"{call.PromptName}#{call.PromptVersion}";
+        var lookup = !control.Contains("no-cache", StringComparison.OrdinalIgnoreCase);
+        call.CacheKey = CacheKey.Compute(call.ProjectId, prompt, body);
+        var cached = lookup ? cache.Get(call.CacheKey) : null;
+        var status = CacheStatuses.Hit;
+        if (cached is null && projects.Of(call.ProjectId).SemanticCache is { Enabled: true } settings && semantic.Enabled
+            && SemanticQuestion(body, settings.MaxMessages, options.Value.Cache.SemanticMaxChars) is { } question)
+        {
+            call.SemanticKey = (CacheKey.Partition(call.ProjectId, prompt, body), LocalEmbedder.Embed(question));
+            if (lookup && semantic.Find(call.SemanticKey.Value.Partition, call.SemanticKey.Value.Vector, settings.Threshold) is var (answer, similarity))
+            {
+                cached = answer;
+                status = CacheStatuses.SemanticHit;
+                context.Response.Headers[SimilarityHeader] = similarity.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
         if (cached is null)
         {
             call.CacheStatus = CacheStatuses.Miss;
@@ -46,8 +64,8 @@ public sealed class CachePolicy(ExactCache cache, ProjectSettings projects)
             return false;
         }
 
-        Lookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
-        call.CacheStatus = CacheStatuses.Hit;
+        Lookups.Add(1, new KeyValuePair<string, object?>("result", status));
+        call.CacheStatus = status;
         call.Attempts = 0;
         call.ServedModel = cached.Model;
         call.FinishReason = cached.FinishReason;
@@ -57,7 +75,7 @@ public sealed class CachePolicy(ExactCache cache, ProjectSettings projects)
             call.Completion = cached.Content;
             call.ToolCallsJson = cached.ToolCallsJson;
         }
-        context.Response.Headers[Header] = "hit";
+        context.Response.Headers[Header] = status == CacheStatuses.Hit ? "hit" : "semantic-hit";
         if (stream)
         {
             call.Streamed = true;
@@ -76,7 +94,40 @@ public sealed class CachePolicy(ExactCache cache, ProjectSettings projects)
     /// <summary>Keeps the call's answer if it is one worth keeping.</summary>
     public void Keep(GatewayCall call)
     {
-        if (call.CacheKey is { } key && call.Answer is { } answer && call.Status == InferenceStatuses.Success)
-            cache.Set(key, answer, projects.CacheTtl(call.ProjectId));
+        if (call.CacheKey is not { } key || call.Answer is not { } answer || call.Status != InferenceStatuses.Success)
+            return;
+        var ttl = projects.CacheTtl(call.ProjectId);
+        cache.Set(key, answer, ttl);
+        if (call.SemanticKey is var (partition, vector))
+            semantic.Add(partition, vector, answer, ttl);
+    }
+
+    /// <summary>
+    /// The question the semantic cache matches: the last message, when it is the user's text, the conversation is at
+    /// most <paramref name="maxMessages"/> long, and nothing involves tools (a tool call's answer depends on more than the
+    /// words). Null when the request is not one to match by meaning.
+    /// </summary>
+    public static string? SemanticQuestion(JsonObject body, int maxMessages, int maxChars)
+    {
+        if (body["tools"] is not null || body["functions"] is not null || body["messages"] is not JsonArray messages
+            || messages.Count == 0 || messages.Count > maxMessages)
+            return null;
+        foreach (var message in messages)
+        {
+            if (message is not JsonObject m || m["tool_calls"] is not null || m["function_call"] is not null
+                || m["role"] is JsonValue r && r.TryGetValue<string>(out var role) && role is "tool" or "function")
+                return null;
+        }
+        var last = (JsonObject)messages[^1]!;
+        if (last["role"] is not JsonValue lastRole || !lastRole.TryGetValue<string>(out var who) || who != "user")
+            return null;
+        var text = last["content"] switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonArray parts when parts.All(p => p is JsonObject o && o["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "text") =>
+                string.Join("\n", parts.Select(p => p!["text"]?.GetValue<string>())),
+            _ => null,
+        };
+        return text is { Length: > 0 } && text.Length <= maxChars ? text : null;
     }
 }

@@ -14,6 +14,11 @@ public sealed record CachedCompletion(
     string FinishReason,
     TokenUsage Usage)
 {
+    /// <summary>A completion as the gateway recorded it on the call (usage and model already settled).</summary>
+    public static CachedCompletion From(Gateway.ResponseInspector.Completion completion, Gateway.GatewayCall call) =>
+        new(completion.Id ?? "chatcmpl-" + call.InferenceId.ToString("N"), call.ServedModel ?? call.RequestedModel, completion.Text,
+            completion.ToolCallsJson, call.FinishReason ?? "stop", call.Usage);
+
     /// <summary>Rough memory held, for the cache's byte bound (UTF-16 text plus record overhead).</summary>
     public long SizeBytes => 2L * ((Content?.Length ?? 0) + (ToolCallsJson?.Length ?? 0) + Id.Length + Model.Length) + 256;
 }
