@@ -55,6 +55,7 @@ public static class InferenceProxyExtensions
         builder.Services.AddHostedService<Features.RateLimits.LeasePurger>();
         builder.Services.AddSingleton<ExactCache>();
         builder.Services.AddSingleton<SemanticCache>();
+        builder.Services.AddSingleton<SemanticEmbedder>();
         builder.Services.AddSingleton<CachePolicy>();
         builder.Services.AddSingleton<Features.Guardrails.GuardrailGate>();
         builder.Services.AddSingleton<PromptCache>();

@@ -188,6 +188,10 @@ public sealed class CacheOptions
     /// <summary>Longest last user message (characters) the semantic cache embeds; longer ones are not matched.</summary>
     [Range(1, 1_000_000)]
     public int SemanticMaxChars { get; set; } = 4_000;
+
+    /// <summary>How long a request waits for an embedding deployment (per try, at most two) before going on without the semantic cache.</summary>
+    [Range(50, 60_000)]
+    public int SemanticEmbeddingTimeoutMs { get; set; } = 2_000;
 }
 
 public sealed class RateLimitOptions

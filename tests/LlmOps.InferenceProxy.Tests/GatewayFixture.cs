@@ -18,7 +18,11 @@ namespace LlmOps.InferenceProxy.Tests;
 /// <summary>Captures every InferenceCompleted the gateway publishes on its (in-memory) bus.</summary>
 public sealed class InferenceCapture
 {
+    /// <summary>The caller's own request per trace (the gateway's side calls, such as a semantic-cache embedding, share it).</summary>
     public ConcurrentDictionary<string, InferenceCompleted> ByTraceId { get; } = new();
+
+    /// <summary>Every event, side calls included.</summary>
+    public ConcurrentDictionary<Guid, InferenceCompleted> All { get; } = new();
 
     public Task<InferenceCompleted> ForTraceAsync(string traceId) =>
         Eventually.UntilAsync(() => Task.FromResult(ByTraceId.GetValueOrDefault(traceId)), TimeSpan.FromSeconds(15),
@@ -49,7 +53,9 @@ public sealed class InferenceCaptureConsumer(InferenceCapture capture) : IConsum
 {
     public Task Consume(ConsumeContext<InferenceCompleted> context)
     {
-        capture.ByTraceId[context.Message.TraceId] = context.Message;
+        capture.All[context.Message.InferenceId] = context.Message;
+        if (!context.Message.Metadata.ContainsKey("llmops.purpose"))
+            capture.ByTraceId[context.Message.TraceId] = context.Message;
         return Task.CompletedTask;
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy.Features.Caching;
+using LlmOps.Testing;
 using Microsoft.Extensions.Options;
 
 namespace LlmOps.InferenceProxy.Tests;
@@ -59,14 +60,14 @@ public class SemanticCacheTests(GatewayFixture gateway) : IClassFixture<GatewayF
         Assert.Equal(expected, CachePolicy.SemanticQuestion(body, maxMessages: 4, maxChars: 4000));
     }
 
-    private async Task<string> ProjectKeyAsync(bool semantic)
+    private async Task<string> ProjectKeyAsync(bool semantic, string? embeddingModel = null, double threshold = 0.95)
     {
         using var admin = gateway.Gateway.CreateClient();
         var project = "semantic-" + Guid.NewGuid().ToString("N")[..8];
         var created = await admin.PostAsJsonAsync("/api/projects", new
         {
             id = project, name = project, cacheTtlSeconds = 300,
-            semanticCache = semantic ? new { enabled = true, threshold = 0.95, maxMessages = 4 } : null,
+            semanticCache = semantic ? new { enabled = true, threshold, maxMessages = 4, embeddingModel } : null,
         });
         Assert.True(created.IsSuccessStatusCode);
         var issued = await admin.PostAsJsonAsync("/api/keys", new { projectId = project, name = "k" });
@@ -117,5 +118,37 @@ public class SemanticCacheTests(GatewayFixture gateway) : IClassFixture<GatewayF
 
         Assert.Equal("miss", (await AskAsync(key, $"how can I reset the {topic} password")).Cache);
         Assert.Equal("hit", (await AskAsync(key, $"How do I reset the {topic} password?")).Cache);
+    }
+
+    [Fact]
+    public async Task An_embedding_deployment_embeds_the_question_and_its_call_is_published_as_a_child_of_the_chat()
+    {
+        var key = await ProjectKeyAsync(semantic: true, embeddingModel: "sim-embed", threshold: 0.9);
+        var topic = "vexil-" + Guid.NewGuid().ToString("N")[..6];
+        await AskAsync(key, $"How do I reset the {topic} password?");
+
+        var (status, _, completed) = await AskAsync(key, $"how do I reset the {topic} password");
+
+        Assert.Equal("semantic-hit", status);
+        var embedding = await Eventually.UntilAsync(() => Task.FromResult(gateway.Capture.All.Values.FirstOrDefault(e => e.TraceId == completed.TraceId && e.Operation == InferenceOperations.Embeddings)),
+            TimeSpan.FromSeconds(15), "the embedding call's event");
+        Assert.Equal(completed.SpanId, embedding.ParentSpanId);
+        Assert.Equal("sim-embed", embedding.RequestedModel);
+        Assert.Equal("semantic-cache", embedding.Metadata["llmops.purpose"]);
+        Assert.True(embedding.Usage.InputTokens > 0);
+        Assert.Equal(completed.ProjectId, embedding.ProjectId);
+    }
+
+    [Fact]
+    public async Task An_unreachable_embedding_deployment_leaves_the_request_served_without_the_semantic_cache()
+    {
+        var key = await ProjectKeyAsync(semantic: true, embeddingModel: "nowhere-model");
+        var topic = "plonk-" + Guid.NewGuid().ToString("N")[..6];
+        await AskAsync(key, $"How do I reset the {topic} password?");
+
+        var (status, _, completed) = await AskAsync(key, $"how do I reset the {topic} password");
+
+        Assert.Equal("miss", status);
+        Assert.Equal(InferenceStatuses.Success, completed.Status);
     }
 }

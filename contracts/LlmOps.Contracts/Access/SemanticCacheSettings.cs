@@ -13,4 +13,10 @@ public sealed record SemanticCacheSettings
 
     /// <summary>Conversations with more messages than this are not matched (their answer depends on more than one question).</summary>
     public int MaxMessages { get; init; } = 4;
+
+    /// <summary>
+    /// An embeddings model the gateway serves (its call is priced and traced like any other); null = the built-in local
+    /// embedder, which matches wording, not meaning.
+    /// </summary>
+    public string? EmbeddingModel { get; init; }
 }

@@ -279,4 +279,40 @@ public class GuardrailGatewayTests(GatewayFixture gateway) : IClassFixture<Gatew
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(key, attack)).Response.StatusCode);
     }
+
+    private static async Task<(HttpStatusCode Status, string? Vectors)> EmbedAsync(HttpClient client, JsonNode input)
+    {
+        var response = await client.PostAsync("/v1/embeddings", GatewayFixture.Json(new JsonObject { ["model"] = "sim-embed", ["input"] = input }));
+        if (!response.IsSuccessStatusCode)
+            return (response.StatusCode, null);
+        var data = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!.AsArray();
+        return (response.StatusCode, string.Join("|", data.Select(d => d!["embedding"]!.ToJsonString())));
+    }
+
+    [Fact]
+    public async Task Embedding_inputs_are_masked_by_the_input_pii_rail_before_the_upstream_embeds_them()
+    {
+        var key = await ProjectKeyAsync(new[] { new { rail = "pii", stage = "input", action = "redact" } });
+        using var railed = gateway.Gateway.CreateClient(key);
+        using var plain = gateway.Gateway.CreateClient();
+
+        var masked = await EmbedAsync(railed, new JsonArray($"write to {Email}", "plain text"));
+        var expected = await EmbedAsync(plain, new JsonArray("write to [EMAIL]", "plain text"));
+        var unmasked = await EmbedAsync(plain, new JsonArray($"write to {Email}", "plain text"));
+
+        Assert.Equal(HttpStatusCode.OK, masked.Status);
+        Assert.Equal(expected.Vectors, masked.Vectors);
+        Assert.NotEqual(unmasked.Vectors, masked.Vectors);
+    }
+
+    [Fact]
+    public async Task A_banned_term_in_an_embedding_input_is_refused()
+    {
+        var key = await ProjectKeyAsync(new[] { new { rail = "banned-terms", stage = "input", action = "block", terms = new[] { "project falcon" } } });
+        using var client = gateway.Gateway.CreateClient(key);
+
+        var (status, _) = await EmbedAsync(client, JsonValue.Create("notes on Project Falcon")!);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+    }
 }

@@ -17,7 +17,8 @@ namespace LlmOps.InferenceProxy.Features.Caching;
 /// pricing treats hits as free). The answer says <c>x-llmops-cache: hit | semantic-hit | miss | bypass</c>, and a
 /// semantic hit its similarity in <c>x-llmops-cache-similarity</c>.
 /// </summary>
-public sealed class CachePolicy(ExactCache cache, SemanticCache semantic, ProjectSettings projects, IOptions<InferenceProxyOptions> options)
+public sealed class CachePolicy(ExactCache cache, SemanticCache semantic, SemanticEmbedder embedder, ProjectSettings projects,
+    IOptions<InferenceProxyOptions> options)
 {
     public const string Header = "x-llmops-cache";
     public const string SimilarityHeader = "x-llmops-cache-similarity";
@@ -48,8 +49,11 @@ public sealed class CachePolicy(ExactCache cache, SemanticCache semantic, Projec
         if (cached is null && projects.Of(call.ProjectId).SemanticCache is { Enabled: true } settings && semantic.Enabled
             && SemanticQuestion(body, settings.MaxMessages, options.Value.Cache.SemanticMaxChars) is { } question)
         {
-            call.SemanticKey = (CacheKey.Partition(call.ProjectId, prompt, body), LocalEmbedder.Embed(question));
-            if (lookup && semantic.Find(call.SemanticKey.Value.Partition, call.SemanticKey.Value.Vector, settings.Threshold) is var (answer, similarity))
+            // Vectors of different embedders are not comparable: the embedder is part of the partition.
+            var partition = CacheKey.Partition(call.ProjectId, $"{prompt}\nembedder:{settings.EmbeddingModel ?? "local"}", body);
+            if (await embedder.EmbedAsync(call, settings.EmbeddingModel, question, context.RequestAborted) is { } vector)
+                call.SemanticKey = (partition, vector);
+            if (lookup && call.SemanticKey is { } key && semantic.Find(partition, key.Vector, settings.Threshold) is var (answer, similarity))
             {
                 cached = answer;
                 status = CacheStatuses.SemanticHit;
@@ -98,8 +102,8 @@ public sealed class CachePolicy(ExactCache cache, SemanticCache semantic, Projec
             return;
         var ttl = projects.CacheTtl(call.ProjectId);
         cache.Set(key, answer, ttl);
-        if (call.SemanticKey is var (partition, vector))
-            semantic.Add(partition, vector, answer, ttl);
+        if (call.SemanticKey is { } semanticKey)
+            semantic.Add(semanticKey.Partition, semanticKey.Vector, answer, ttl);
     }
 
     /// <summary>

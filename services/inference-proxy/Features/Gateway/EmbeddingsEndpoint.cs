@@ -4,8 +4,8 @@ using LlmOps.Contracts.Inference;
 
 namespace LlmOps.InferenceProxy.Features.Gateway;
 
-/// <summary><c>POST /v1/embeddings</c>: routed like chat, forwarded as is; usage recorded for pricing.</summary>
-public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline)
+/// <summary><c>POST /v1/embeddings</c>: routed like chat, the project's PII and banned-term input rails applied, forwarded; usage recorded for pricing.</summary>
+public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline, Guardrails.GuardrailGate guardrails)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -15,7 +15,7 @@ public sealed class EmbeddingsEndpoint(GatewayPipeline pipeline)
         {
             var plan = await pipeline.PlanAsync(context, call, body, "input", input => input is not null, "'input' is required",
                 embeddings: true);
-            if (plan is not null)
+            if (plan is not null && await guardrails.InspectEmbeddingInputAsync(context, call, body))
             {
                 await pipeline.ExchangeAsync(context, call, plan, (deployment, cancellationToken) =>
                     GatewayPipeline.GuardAsync(context, call, deployment, () => AttemptAsync(context, call, body, deployment, cancellationToken)));

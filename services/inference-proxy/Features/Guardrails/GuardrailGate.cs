@@ -78,6 +78,40 @@ public sealed class GuardrailGate(ProjectSettings projects)
     }
 
     /// <summary>
+    /// The input rails that mean something for <c>/v1/embeddings</c>: PII and banned terms on the input texts (an
+    /// embedding follows no instructions, so injection is not checked; token-array inputs cannot be read and pass).
+    /// False when the request was refused.
+    /// </summary>
+    public async Task<bool> InspectEmbeddingInputAsync(HttpContext context, GatewayCall call, JsonObject body)
+    {
+        var rails = projects.Guardrails(call.ProjectId);
+        call.Rails = rails;
+        if (rails.Input.Count == 0)
+            return true;
+        var slots = new List<TextSlot>();
+        switch (body["input"])
+        {
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                slots.Add(new TextSlot(text, masked => body["input"] = masked));
+                break;
+            case JsonArray items:
+                for (var i = 0; i < items.Count; i++)
+                {
+                    var index = i;
+                    if (items[i] is JsonValue item && item.TryGetValue<string>(out var itemText))
+                        slots.Add(new TextSlot(itemText, masked => items[index] = masked));
+                }
+                break;
+        }
+        foreach (var rail in rails.Input.Where(r => r.Rule.Rail is GuardrailRails.Pii or GuardrailRails.BannedTerms))
+        {
+            if (Inspect(call, rail, slots) is { } verdict)
+                return await BlockAsync(context, call, verdict, 400);
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Output rails on the answer's text. Returns the blocking verdict when one blocks (nothing else changes), otherwise
     /// null with <paramref name="text"/> masked where a redact rail matched.
     /// </summary>

@@ -150,6 +150,7 @@ public static partial class ProjectEndpoints
         null => null,
         { Threshold: < 0.5 or > 1 } => "The threshold is a cosine similarity between 0.5 and 1.",
         { MaxMessages: < 1 or > 64 } => "maxMessages is 1 to 64.",
+        { EmbeddingModel: { } model } when model.Length is 0 or > 200 => "The embedding model is a model name of 1 to 200 characters, or null for the built-in embedder.",
         _ => null,
     };
 }
