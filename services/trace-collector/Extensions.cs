@@ -3,6 +3,7 @@ using LlmOps.ServiceDefaults.Storage;
 using LlmOps.TraceCollector.Features.Ingestion;
 using LlmOps.TraceCollector.Features.Query;
 using LlmOps.TraceCollector.Infrastructure;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmOps.TraceCollector;
@@ -13,10 +14,20 @@ public static class TraceCollectorExtensions
 
     public static WebApplicationBuilder AddTraceCollector(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<TraceCollectorOptions>()
+            .BindConfiguration(TraceCollectorOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var options = builder.Configuration.GetSection(TraceCollectorOptions.Section).Get<TraceCollectorOptions>() ?? new TraceCollectorOptions();
+
         builder.AddServiceDbContext<TraceCollectorDbContext>(ServiceName);
-        builder.Services.AddScoped<InferenceTraceWriter>();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.AddServiceConsumer<InferenceCompletedConsumer>(ServiceName);
+        builder.Services.AddScoped<TraceStore>();
+        builder.AddServiceConsumer<InferenceCompletedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(options.BusBatchSize)
+                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
+                .SetConcurrencyLimit(options.BusBatchConcurrency)),
+            prefetch: options.BusBatchSize * options.BusBatchConcurrency);
         return builder;
     }
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace LlmOps.TraceCollector.Tests;
 
-/// <summary>The consumer through MassTransit's test harness, writing to a real (SQLite) database.</summary>
+/// <summary>The batch consumer through MassTransit's test harness, writing to a real (SQLite) database.</summary>
 public class InferenceCompletedConsumerTests : IAsyncLifetime
 {
     private ServiceProvider _services = null!;
@@ -22,11 +22,11 @@ public class InferenceCompletedConsumerTests : IAsyncLifetime
         Directory.CreateDirectory(storage.DataDirectoryFullPath);
         _services = new ServiceCollection()
             .AddDbContext<TraceCollectorDbContext>(db => db.UseSqlite(StorageExtensions.SqliteConnectionString(storage, "trace-collector")))
-            .AddScoped<InferenceTraceWriter>()
+            .AddScoped<TraceStore>()
             .AddSingleton(TimeProvider.System)
             .AddMassTransitTestHarness(x =>
             {
-                x.AddConsumer<InferenceCompletedConsumer>();
+                x.AddConsumer<InferenceCompletedConsumer>(c => c.Options<BatchOptions>(b => b.SetMessageLimit(10).SetTimeLimit(TimeSpan.FromMilliseconds(20))));
                 // The harness stops watching once it has been idle this long; the first EF Core write takes a while.
                 x.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(60), testInactivityTimeout: TimeSpan.FromSeconds(30));
             })
@@ -49,7 +49,8 @@ public class InferenceCompletedConsumerTests : IAsyncLifetime
         // An explicit deadline: the harness's own inactivity token may already have fired after an earlier message.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var consumer = _harness.GetConsumerHarness<InferenceCompletedConsumer>();
-        Assert.True(await consumer.Consumed.Any<InferenceCompleted>(m => m.Context.Message.InferenceId == inference.InferenceId, deadline.Token));
+        Assert.True(await consumer.Consumed.Any<Batch<InferenceCompleted>>(
+            m => m.Context.Message.Any(x => x.Message.InferenceId == inference.InferenceId), deadline.Token));
         // A cancelled token makes the harness look only at what it has already seen, without waiting for more.
         Assert.False(await _harness.Published.Any<Fault<InferenceCompleted>>(cancellationToken: new CancellationToken(true)));
     }
@@ -90,7 +91,7 @@ public class InferenceCompletedConsumerTests : IAsyncLifetime
         Assert.Equal(5, generation.ReasoningTokens);
         Assert.Equal(inference.InferenceId, generation.InferenceId);
         Assert.NotNull(generation.CompletionStartTime);
-        Assert.Equal(120, (generation.CompletionStartTime!.Value - generation.StartTime).TotalMilliseconds, 1);
+        Assert.Equal(120, (generation.CompletionStartTime!.Value - generation.StartTime!.Value).TotalMilliseconds, 1);
     }
 
     [Fact]

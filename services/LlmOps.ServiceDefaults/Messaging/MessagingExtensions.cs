@@ -86,12 +86,22 @@ public static class MessagingExtensions
     /// Registers a consumer on a queue named after the owning service (<c>trace-collector-inference-completed</c>), so
     /// two services never compete for one queue, in distributed and embedded mode alike.
     /// </summary>
+    /// <param name="prefetch">For batch consumers: how many messages the endpoint may hold at once (at least the batch
+    /// size times its concurrency), instead of the bus-wide prefetch.</param>
     public static WebApplicationBuilder AddServiceConsumer<TConsumer>(this WebApplicationBuilder builder, string serviceName,
-        Action<IConsumerConfigurator<TConsumer>>? configure = null)
+        Action<IConsumerConfigurator<TConsumer>>? configure = null, int? prefetch = null)
         where TConsumer : class, IConsumer
     {
         var queue = QueueNames.For<TConsumer>(serviceName);
-        Registry(builder).Configurator!.AddConsumer(configure).Endpoint(e => e.Name = queue);
+        Registry(builder).Configurator!.AddConsumer(configure).Endpoint(e =>
+        {
+            e.Name = queue;
+            if (prefetch is { } count)
+            {
+                e.PrefetchCount = count;
+                e.ConcurrentMessageLimit = count;
+            }
+        });
         return builder;
     }
 

@@ -1,6 +1,10 @@
 namespace LlmOps.TraceCollector.Infrastructure;
 
-/// <summary>A step of a trace: a generation, retrieval, tool call, guardrail check, span or event.</summary>
+/// <summary>
+/// A step of a trace: a generation, retrieval, tool call, guardrail check, span or event. Columns an ingestion path may
+/// not know yet (an update can arrive before its create) are nullable: NULL means "not reported", and every write merges
+/// into the row, a later non-null value winning (see <see cref="Features.Ingestion.TraceStore"/>).
+/// </summary>
 public sealed class ObservationRecord
 {
     public required string ProjectId { get; set; }
@@ -11,11 +15,11 @@ public sealed class ObservationRecord
     public required string TraceId { get; set; }
     public string? ParentId { get; set; }
 
-    /// <summary>One of <see cref="ObservationTypes"/>.</summary>
-    public required string Type { get; set; }
+    /// <summary>One of <see cref="ObservationTypes"/>; null until reported (read as span).</summary>
+    public string? Type { get; set; }
 
-    public required string Name { get; set; }
-    public DateTime StartTime { get; set; }
+    public string? Name { get; set; }
+    public DateTime? StartTime { get; set; }
     public DateTime? EndTime { get; set; }
     public DateTime? CompletionStartTime { get; set; }
 
@@ -25,13 +29,16 @@ public sealed class ObservationRecord
     public string? PromptName { get; set; }
     public int? PromptVersion { get; set; }
 
-    public long InputTokens { get; set; }
-    public long OutputTokens { get; set; }
-    public long CachedInputTokens { get; set; }
-    public long ReasoningTokens { get; set; }
-    public bool UsageEstimated { get; set; }
+    /// <summary>Input tokens including cached reads (OpenTelemetry's convention; see docs/tracing.md).</summary>
+    public long? InputTokens { get; set; }
 
-    public string Status { get; set; } = "ok";
+    public long? OutputTokens { get; set; }
+    public long? CachedInputTokens { get; set; }
+    public long? ReasoningTokens { get; set; }
+    public bool? UsageEstimated { get; set; }
+
+    /// <summary><c>ok</c> or <c>error</c>; null until reported (read as ok).</summary>
+    public string? Status { get; set; }
     public string? StatusMessage { get; set; }
     public string? Input { get; set; }
     public string? Output { get; set; }

@@ -8,6 +8,7 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
 
     public DbSet<TraceRecord> Traces => Set<TraceRecord>();
     public DbSet<ObservationRecord> Observations => Set<ObservationRecord>();
+    public DbSet<ScoreRecord> Scores => Set<ScoreRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -31,7 +32,13 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             trace.Property(t => t.Metadata).HasColumnName("metadata");
             trace.Property(t => t.CreatedAt).HasColumnName("created_at");
             trace.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+            trace.Property(t => t.LastActivityAt).HasColumnName("last_activity_at");
+            trace.Property(t => t.Pending).HasColumnName("pending");
+            trace.Property(t => t.Revision).HasColumnName("revision");
             trace.HasIndex(t => new { t.ProjectId, t.StartTime }).HasDatabaseName("ix_traces_project_start");
+            trace.HasIndex(t => new { t.ProjectId, t.SessionId }).HasDatabaseName("ix_traces_project_session");
+            trace.HasIndex(t => new { t.ProjectId, t.UserId }).HasDatabaseName("ix_traces_project_user");
+            trace.HasIndex(t => t.LastActivityAt).HasDatabaseName("ix_traces_pending").HasFilter("pending");
         });
 
         modelBuilder.Entity<ObservationRecord>(observation =>
@@ -66,6 +73,32 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             observation.Property(o => o.CreatedAt).HasColumnName("created_at");
             observation.Property(o => o.UpdatedAt).HasColumnName("updated_at");
             observation.HasIndex(o => new { o.ProjectId, o.TraceId }).HasDatabaseName("ix_observations_project_trace");
+            observation.HasIndex(o => new { o.ProjectId, o.Model }).HasDatabaseName("ix_observations_project_model");
+        });
+
+        modelBuilder.Entity<ScoreRecord>(score =>
+        {
+            score.ToTable("scores");
+            score.HasKey(s => new { s.ProjectId, s.Id });
+            score.Property(s => s.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            score.Property(s => s.Id).HasColumnName("id").HasMaxLength(128);
+            score.Property(s => s.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+            score.Property(s => s.ObservationId).HasColumnName("observation_id").HasMaxLength(64);
+            score.Property(s => s.SessionId).HasColumnName("session_id");
+            score.Property(s => s.Name).HasColumnName("name").HasMaxLength(200);
+            score.Property(s => s.DataType).HasColumnName("data_type").HasMaxLength(32);
+            score.Property(s => s.Value).HasColumnName("value");
+            score.Property(s => s.Label).HasColumnName("label");
+            score.Property(s => s.Comment).HasColumnName("comment");
+            score.Property(s => s.Source).HasColumnName("source").HasMaxLength(32);
+            score.Property(s => s.Status).HasColumnName("status").HasMaxLength(32);
+            score.Property(s => s.EvaluatorName).HasColumnName("evaluator_name");
+            score.Property(s => s.JudgeModel).HasColumnName("judge_model");
+            score.Property(s => s.Timestamp).HasColumnName("timestamp");
+            score.Property(s => s.CreatedAt).HasColumnName("created_at");
+            score.Property(s => s.UpdatedAt).HasColumnName("updated_at");
+            score.HasIndex(s => new { s.ProjectId, s.TraceId }).HasDatabaseName("ix_scores_project_trace");
+            score.HasIndex(s => new { s.ProjectId, s.Name, s.Value }).HasDatabaseName("ix_scores_project_name_value");
         });
     }
 }

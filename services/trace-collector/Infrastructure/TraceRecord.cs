@@ -23,4 +23,13 @@ public sealed class TraceRecord
 
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>When anything of this trace was last written (the quiet period counts from here).</summary>
+    public DateTime LastActivityAt { get; set; }
+
+    /// <summary>True while the trace has activity not yet published in a TraceCompleted.</summary>
+    public bool Pending { get; set; } = true;
+
+    /// <summary>How many times TraceCompleted was published for it (the last revision).</summary>
+    public int Revision { get; set; }
 }

@@ -52,7 +52,7 @@ public sealed record ObservationView(
     string? ParentId,
     string Type,
     string Name,
-    DateTime StartTime,
+    DateTime? StartTime,
     DateTime? EndTime,
     DateTime? CompletionStartTime,
     string? Model,
@@ -69,12 +69,12 @@ public sealed record ObservationView(
     Guid? InferenceId)
 {
     public static ObservationView From(ObservationRecord o) => new(
-        o.Id, o.ParentId, o.Type, o.Name, TraceView.AsUtc(o.StartTime),
+        o.Id, o.ParentId, o.Type ?? ObservationTypes.Span, o.Name ?? "", o.StartTime is { } start ? TraceView.AsUtc(start) : null,
         o.EndTime is { } end ? TraceView.AsUtc(end) : null,
         o.CompletionStartTime is { } first ? TraceView.AsUtc(first) : null,
         o.Model, o.Provider, o.Deployment, o.PromptName, o.PromptVersion,
-        new UsageView(o.InputTokens, o.OutputTokens, o.CachedInputTokens, o.ReasoningTokens, o.UsageEstimated),
-        o.Status, o.StatusMessage, TraceView.ParseJson(o.Input), o.Output, TraceView.ParseJson(o.Metadata), o.InferenceId);
+        new UsageView(o.InputTokens ?? 0, o.OutputTokens ?? 0, o.CachedInputTokens ?? 0, o.ReasoningTokens ?? 0, o.UsageEstimated ?? false),
+        o.Status ?? "ok", o.StatusMessage, TraceView.ParseJson(o.Input), o.Output, TraceView.ParseJson(o.Metadata), o.InferenceId);
 }
 
 public sealed record UsageView(long InputTokens, long OutputTokens, long CachedInputTokens, long ReasoningTokens, bool Estimated);

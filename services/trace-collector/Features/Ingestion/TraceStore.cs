@@ -1,0 +1,263 @@
+using System.Data.Common;
+using System.Diagnostics.Metrics;
+using System.Text;
+using LlmOps.ServiceDefaults.Telemetry;
+using LlmOps.TraceCollector.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace LlmOps.TraceCollector.Features.Ingestion;
+
+/// <summary>
+/// Writes a batch of traces, observations and scores in one transaction with multi-row upserts
+/// (<c>INSERT … ON CONFLICT DO UPDATE</c>, the same SQL on PostgreSQL and SQLite), never row by row through the change
+/// tracker. Merging happens in SQL, so replicas writing the same rows never lose each other's fields: an observation's
+/// stored value is replaced only by a non-null one; a trace's times widen, an error sticks, derived fields fill only what
+/// is empty while explicit ones override. Rows are written in key order, so two concurrent batches cannot deadlock.
+/// Every write marks its trace active and pending (see trace completion).
+/// </summary>
+public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
+{
+    private const int MaxParameters = 30_000;
+
+    private static readonly Counter<long> Written = LlmOpsTelemetry.Meter.CreateCounter<long>(
+        "llmops.traces.rows_written", description: "Trace, observation and score rows upserted, by kind");
+
+    private static readonly string[] ObservationColumns =
+    [
+        "project_id", "id", "trace_id", "parent_id", "type", "name", "start_time", "end_time", "completion_start_time", "model",
+        "provider", "deployment", "prompt_name", "prompt_version", "input_tokens", "output_tokens", "cached_input_tokens",
+        "reasoning_tokens", "usage_estimated", "status", "status_message", "input", "output", "metadata", "inference_id",
+        "created_at", "updated_at",
+    ];
+
+    private static readonly string[] TraceColumns =
+    [
+        "project_id", "id", "name", "user_id", "session_id", "feature", "start_time", "end_time", "status", "input", "output",
+        "metadata", "created_at", "updated_at", "last_activity_at", "pending", "revision",
+    ];
+
+    private static readonly string[] ScoreColumns =
+    [
+        "project_id", "id", "trace_id", "observation_id", "session_id", "name", "data_type", "value", "label", "comment", "source",
+        "status", "evaluator_name", "judge_model", "timestamp", "created_at", "updated_at",
+    ];
+
+    private static readonly string[] TraceTexts = ["name", "user_id", "session_id", "feature", "input", "output", "metadata"];
+
+    public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+            return;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var observations = batch.Observations
+            .GroupBy(o => (o.ProjectId, o.Id))
+            .Select(g => g.Aggregate((a, b) => a.MergedWith(b)))
+            .OrderBy(o => o.ProjectId, StringComparer.Ordinal).ThenBy(o => o.Id, StringComparer.Ordinal)
+            .ToList();
+        var derived = Merge(observations.Select(o => Derive(o, now)));
+        var explicitTraces = Merge(batch.Traces.Where(t => t.Explicit));
+        var scores = batch.Scores
+            .GroupBy(s => (s.ProjectId, s.Id)).Select(g => g.Last())
+            .OrderBy(s => s.ProjectId, StringComparer.Ordinal).ThenBy(s => s.Id, StringComparer.Ordinal)
+            .ToList();
+        // Scores alone do not touch their trace; explicit trace writes and observations do (derived rows first).
+        var traces = derived.Concat(batch.Traces.Where(t => !t.Explicit)).ToList();
+        traces = Merge(traces);
+
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var connection = db.Database.GetDbConnection();
+            var dbTransaction = transaction.GetDbTransaction();
+            await UpsertTracesAsync(connection, dbTransaction, traces, overriding: false, now, cancellationToken);
+            await UpsertTracesAsync(connection, dbTransaction, explicitTraces, overriding: true, now, cancellationToken);
+            await UpsertObservationsAsync(connection, dbTransaction, observations, now, cancellationToken);
+            await UpsertScoresAsync(connection, dbTransaction, scores, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
+        Written.Add(traces.Count + explicitTraces.Count, new KeyValuePair<string, object?>("kind", "trace"));
+        Written.Add(observations.Count, new KeyValuePair<string, object?>("kind", "observation"));
+        Written.Add(scores.Count, new KeyValuePair<string, object?>("kind", "score"));
+    }
+
+    private static List<TraceWrite> Merge(IEnumerable<TraceWrite> writes) =>
+        writes.GroupBy(t => (t.ProjectId, t.Id))
+            .Select(g => g.Aggregate((a, b) => a.MergedWith(b)))
+            .OrderBy(t => t.ProjectId, StringComparer.Ordinal).ThenBy(t => t.Id, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>What an observation tells about its trace: its time span, failure, who and what; a root's input and output.</summary>
+    private static TraceWrite Derive(ObservationWrite o, DateTime now)
+    {
+        var root = o.ParentId is null;
+        return new TraceWrite
+        {
+            ProjectId = o.ProjectId,
+            Id = o.TraceId,
+            Name = root ? o.Name : null,
+            UserId = o.UserId,
+            SessionId = o.SessionId,
+            Feature = o.Feature,
+            Input = root ? o.Input : null,
+            Output = root ? o.Output : null,
+            Metadata = o.TraceMetadata,
+            StartTime = o.StartTime ?? o.EndTime ?? now,
+            EndTime = o.EndTime,
+            Error = o.Status == "error",
+        };
+    }
+
+    private bool Postgres => db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
+
+    private string Table(string name) => Postgres ? $"{TraceCollectorDbContext.Schema}.{name}" : name;
+
+    private async Task UpsertTracesAsync(DbConnection connection, DbTransaction transaction, List<TraceWrite> rows, bool overriding,
+        DateTime now, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+            return;
+        var texts = string.Join(", ", TraceTexts.Select(c => overriding
+            ? $"{c} = COALESCE(excluded.{c}, t.{c})"
+            : $"{c} = COALESCE(t.{c}, excluded.{c})"));
+        var conflict =
+            $"ON CONFLICT (project_id, id) DO UPDATE SET {texts}, " +
+            "start_time = CASE WHEN excluded.start_time < t.start_time THEN excluded.start_time ELSE t.start_time END, " +
+            "end_time = CASE WHEN t.end_time IS NULL OR excluded.end_time > t.end_time THEN COALESCE(excluded.end_time, t.end_time) ELSE t.end_time END, " +
+            "status = CASE WHEN excluded.status = 'error' THEN 'error' ELSE t.status END, " +
+            "updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at, pending = excluded.pending";
+        await ExecuteAsync(connection, transaction, Table("traces"), TraceColumns, conflict, rows, (t, values) =>
+        {
+            values.Add(t.ProjectId);
+            values.Add(t.Id);
+            values.Add(t.Name);
+            values.Add(t.UserId);
+            values.Add(t.SessionId);
+            values.Add(t.Feature);
+            values.Add(t.StartTime ?? now);
+            values.Add(t.EndTime);
+            values.Add(t.Error ? "error" : "ok");
+            values.Add(t.Input);
+            values.Add(t.Output);
+            values.Add(t.Metadata);
+            values.Add(now);
+            values.Add(now);
+            values.Add(now);
+            values.Add(true);
+            values.Add(0);
+        }, cancellationToken);
+    }
+
+    private async Task UpsertObservationsAsync(DbConnection connection, DbTransaction transaction, List<ObservationWrite> rows,
+        DateTime now, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+            return;
+        var merged = ObservationColumns.Skip(3).Where(c => c is not ("created_at" or "updated_at")).Select(c => $"{c} = COALESCE(excluded.{c}, t.{c})");
+        var conflict = $"ON CONFLICT (project_id, id) DO UPDATE SET trace_id = excluded.trace_id, {string.Join(", ", merged)}, updated_at = excluded.updated_at";
+        await ExecuteAsync(connection, transaction, Table("observations"), ObservationColumns, conflict, rows, (o, values) =>
+        {
+            values.Add(o.ProjectId);
+            values.Add(o.Id);
+            values.Add(o.TraceId);
+            values.Add(o.ParentId);
+            values.Add(o.Type);
+            values.Add(o.Name);
+            values.Add(o.StartTime);
+            values.Add(o.EndTime);
+            values.Add(o.CompletionStartTime);
+            values.Add(o.Model);
+            values.Add(o.Provider);
+            values.Add(o.Deployment);
+            values.Add(o.PromptName);
+            values.Add(o.PromptVersion);
+            values.Add(o.InputTokens);
+            values.Add(o.OutputTokens);
+            values.Add(o.CachedInputTokens);
+            values.Add(o.ReasoningTokens);
+            values.Add(o.UsageEstimated);
+            values.Add(o.Status);
+            values.Add(o.StatusMessage);
+            values.Add(o.Input);
+            values.Add(o.Output);
+            values.Add(o.Metadata);
+            values.Add(o.InferenceId);
+            values.Add(now);
+            values.Add(now);
+        }, cancellationToken);
+    }
+
+    private async Task UpsertScoresAsync(DbConnection connection, DbTransaction transaction, List<ScoreWrite> rows, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+            return;
+        var replaced = ScoreColumns.Skip(2).Where(c => c != "created_at").Select(c => $"{c} = excluded.{c}");
+        var conflict = $"ON CONFLICT (project_id, id) DO UPDATE SET {string.Join(", ", replaced)}";
+        await ExecuteAsync(connection, transaction, Table("scores"), ScoreColumns, conflict, rows, (s, values) =>
+        {
+            values.Add(s.ProjectId);
+            values.Add(s.Id);
+            values.Add(s.TraceId);
+            values.Add(s.ObservationId);
+            values.Add(s.SessionId);
+            values.Add(s.Name);
+            values.Add(s.DataType);
+            values.Add(s.Value);
+            values.Add(s.Label);
+            values.Add(s.Comment);
+            values.Add(s.Source);
+            values.Add(s.Status);
+            values.Add(s.EvaluatorName);
+            values.Add(s.JudgeModel);
+            values.Add(DateTime.SpecifyKind(s.Timestamp, DateTimeKind.Utc));
+            values.Add(now);
+            values.Add(now);
+        }, cancellationToken);
+    }
+
+    /// <summary>One multi-row <c>INSERT … ON CONFLICT</c> per chunk of rows (bounded by the parameter limit).</summary>
+    private async Task ExecuteAsync<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns,
+        string conflict, List<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken)
+    {
+        var perStatement = Math.Max(1, MaxParameters / columns.Length);
+        var columnList = string.Join(", ", columns);
+        var rowValues = new List<object?>(columns.Length);
+        for (var offset = 0; offset < rows.Count; offset += perStatement)
+        {
+            var chunk = rows.Skip(offset).Take(perStatement).ToList();
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder(64 + chunk.Count * columns.Length * 8);
+            sql.Append("INSERT INTO ").Append(table).Append(" AS t (").Append(columnList).Append(") VALUES ");
+            var index = 0;
+            for (var r = 0; r < chunk.Count; r++)
+            {
+                rowValues.Clear();
+                values(chunk[r], rowValues);
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < rowValues.Count; c++)
+                {
+                    var name = "@p" + index++;
+                    sql.Append(c == 0 ? "" : ", ").Append(name);
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = rowValues[c] switch
+                    {
+                        null => DBNull.Value,
+                        DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc),
+                        // EF Core keeps Guids in SQLite as upper-case text; the ADO provider alone would write a blob.
+                        Guid g when !Postgres => g.ToString().ToUpperInvariant(),
+                        var v => v,
+                    };
+                    command.Parameters.Add(parameter);
+                }
+                sql.Append(')');
+            }
+            sql.Append(' ').Append(conflict);
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}
