@@ -23,6 +23,8 @@ public static class TraceCollectorExtensions
         builder.AddServiceDbContext<TraceCollectorDbContext>(ServiceName);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<TraceStore>();
+        builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddHostedService<IngestWriter>();
         builder.AddServiceConsumer<InferenceCompletedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(options.BusBatchSize)
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
