@@ -25,18 +25,25 @@ public static class TraceCollectorExtensions
         builder.Services.AddScoped<TraceStore>();
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddHostedService<IngestWriter>();
+        builder.Services.AddSingleton<RecentEvents>();
+        builder.Services.AddSingleton<Features.Completion.TraceCompletion>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Features.Completion.TraceCompletion>());
         builder.AddServiceConsumer<InferenceCompletedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(options.BusBatchSize)
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
                 .SetConcurrencyLimit(options.BusBatchConcurrency)),
             prefetch: options.BusBatchSize * options.BusBatchConcurrency);
+        builder.AddServiceConsumer<Features.Scores.ScoreRecordedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(options.BusBatchSize)
+                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))),
+            prefetch: options.BusBatchSize);
         return builder;
     }
 
     public static WebApplication MapTraceCollectorEndpoints(this WebApplication app)
     {
-        var traces = app.MapGroup("/api/traces").WithTags(ServiceName);
-        traces.MapGet("/{id}", GetTraceEndpoint.HandleAsync);
+        app.MapPost("/api/ingest", IngestEndpoint.HandleAsync).WithTags(ServiceName);
+        app.MapTraceQueryEndpoints();
         return app;
     }
 }

@@ -1,4 +1,3 @@
-using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Http;
 using LlmOps.TraceCollector.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -7,7 +6,8 @@ namespace LlmOps.TraceCollector.Features.Query;
 
 /// <summary>
 /// <c>GET /api/traces/{id}</c>. A project key sees only its own project's traces (another project's trace is a
-/// plain 404, so ids leak nothing); the admin key sees every project and may narrow with <c>?projectId=</c>.
+/// plain 404, so ids leak nothing); the admin key sees every project and may narrow with <c>?projectId=</c>. The trace
+/// comes with its observations and every score on it or on one of them.
 /// </summary>
 public static class GetTraceEndpoint
 {
@@ -19,23 +19,22 @@ public static class GetTraceEndpoint
             return;
         }
 
-        var caller = context.User;
-        var query = db.Traces.AsNoTracking().Where(t => t.Id == id);
-        if (!caller.IsAdmin())
-            query = query.Where(t => t.ProjectId == caller.ProjectIdOf());
-        else if (!string.IsNullOrEmpty(projectId))
-            query = query.Where(t => t.ProjectId == projectId);
-
-        var trace = await query.OrderBy(t => t.ProjectId).FirstOrDefaultAsync(context.RequestAborted);
+        var trace = await db.Traces.AsNoTracking().VisibleTo(context.User, projectId).Where(t => t.Id == id)
+            .OrderBy(t => t.ProjectId).FirstOrDefaultAsync(context.RequestAborted);
         if (trace is null)
         {
             await ErrorResponses.WriteAsync(context, 404, $"No trace with id '{id}'.", "trace_not_found");
             return;
         }
 
-        var observations = await db.Observations.AsNoTracking()
-            .Where(o => o.ProjectId == trace.ProjectId && o.TraceId == trace.Id)
+        var observations = db.Observations.AsNoTracking().Where(o => o.ProjectId == trace.ProjectId && o.TraceId == trace.Id);
+        var observationList = await observations.ToListAsync(context.RequestAborted);
+        // ScoreRecorded may name only the observation, so those are matched by it; both branches stay on the
+        // (project_id, trace_id) index (trace_id IS NULL is an index lookup too), never scanning a project's scores.
+        var scores = await db.Scores.AsNoTracking()
+            .Where(s => s.ProjectId == trace.ProjectId
+                && (s.TraceId == trace.Id || (s.TraceId == null && observations.Select(o => o.Id).Contains(s.ObservationId!))))
             .ToListAsync(context.RequestAborted);
-        await context.Response.WriteAsJsonAsync(TraceView.From(trace, observations), context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(TraceView.From(trace, observationList, scores), context.RequestAborted);
     }
 }

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using LlmOps.Contracts.Tracing;
+using LlmOps.ServiceDefaults;
+using LlmOps.ServiceDefaults.Auth;
+using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.Testing;
+using LlmOps.TraceCollector.Infrastructure;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmOps.TraceCollector.Tests.Ingestion;
+
+/// <summary>trace-collector over real HTTP with SQLite and the in-memory bus; two project keys; TraceCompleted captured.</summary>
+public sealed class CollectorHost : IAsyncDisposable
+{
+    public const string KeyOfA = "ingest-project-a-key-0123456789";
+    public const string KeyOfB = "ingest-project-b-key-0123456789";
+
+    private CollectorHost(TestHost host) => Host = host;
+
+    public TestHost Host { get; }
+    public ConcurrentQueue<TraceCompleted> Completed => Host.Services.GetRequiredService<CompletedCapture>().Messages;
+
+    public sealed class CompletedCapture
+    {
+        public ConcurrentQueue<TraceCompleted> Messages { get; } = new();
+    }
+
+    public sealed class CompletedConsumer(CompletedCapture capture) : IConsumer<TraceCompleted>
+    {
+        public Task Consume(ConsumeContext<TraceCompleted> context)
+        {
+            capture.Messages.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class TwoProjectKeys : IApiKeyResolver
+    {
+        public ValueTask<CallerIdentity?> ResolveAsync(string presentedKey, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(presentedKey switch
+            {
+                KeyOfA => CallerIdentity.ForProject("project-a", "key-a"),
+                KeyOfB => CallerIdentity.ForProject("project-b", "key-b"),
+                _ => null,
+            });
+    }
+
+    public static async Task<CollectorHost> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
+            ["TraceCollector:QuietPeriodSeconds"] = "0",
+            ["TraceCollector:CompletionScanIntervalMs"] = "100",
+            ["TraceCollector:BusBatchWaitMs"] = "20",
+        };
+        foreach (var (key, value) in settings ?? [])
+            all[key] = value;
+        var host = await TestHost.StartAsync(
+            builder =>
+            {
+                builder.AddServiceDefaults("trace-collector");
+                builder.AddTraceCollector();
+                builder.Services.AddSingleton<IApiKeyResolver, TwoProjectKeys>();
+                builder.Services.AddSingleton<CompletedCapture>();
+                builder.AddServiceConsumer<CompletedConsumer>("test");
+            },
+            app =>
+            {
+                app.MapDefaultEndpoints();
+                app.MapTraceCollectorEndpoints();
+            },
+            all);
+        return new CollectorHost(host);
+    }
+
+    public async Task<(TraceRecord? Trace, List<ObservationRecord> Observations, List<ScoreRecord> Scores)> ReadAsync(string projectId, string traceId)
+    {
+        await using var scope = Host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
+        var trace = await db.Traces.AsNoTracking().SingleOrDefaultAsync(t => t.ProjectId == projectId && t.Id == traceId);
+        var observations = await db.Observations.AsNoTracking().Where(o => o.ProjectId == projectId && o.TraceId == traceId).ToListAsync();
+        var scores = await db.Scores.AsNoTracking().Where(s => s.ProjectId == projectId && s.TraceId == traceId).ToListAsync();
+        return (trace, observations, scores);
+    }
+
+    public Task PublishAsync<T>(T message) where T : class =>
+        Host.Services.GetRequiredService<BoundedPublisher>().PublishAsync(message, CancellationToken.None);
+
+    public ValueTask DisposeAsync() => Host.DisposeAsync();
+}
