@@ -1,6 +1,7 @@
 using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Storage;
 using LlmOps.TraceCollector.Features.Ingestion;
+using LlmOps.TraceCollector.Features.Otlp;
 using LlmOps.TraceCollector.Features.Query;
 using LlmOps.TraceCollector.Infrastructure;
 using MassTransit;
@@ -43,6 +44,7 @@ public static class TraceCollectorExtensions
     public static WebApplication MapTraceCollectorEndpoints(this WebApplication app)
     {
         app.MapPost("/api/ingest", IngestEndpoint.HandleAsync).WithTags(ServiceName);
+        app.MapPost(OtlpTracesEndpoint.Route, OtlpTracesEndpoint.HandleAsync).WithTags(ServiceName);
         app.MapTraceQueryEndpoints();
         return app;
     }

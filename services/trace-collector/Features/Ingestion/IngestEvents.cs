@@ -14,6 +14,9 @@ public static class IngestEvents
 {
     public const int MaxTextChars = 1_000_000;
 
+    /// <summary>Indexed columns (user, session, feature, model, prompt name): PostgreSQL refuses index entries beyond ~2.7 kB.</summary>
+    public const int MaxKeyChars = 256;
+
     public static readonly string[] Types =
         ["trace-create", "trace-update", "span-create", "span-update", "generation-create", "generation-update", "event-create", "score-create"];
 
@@ -47,9 +50,9 @@ public static class IngestEvents
                     Id = id!,
                     Explicit = true,
                     Name = Text(body, "name"),
-                    UserId = Text(body, "userId"),
-                    SessionId = Text(body, "sessionId"),
-                    Feature = Text(body, "feature") ?? MetadataText(body, "feature"),
+                    UserId = Key(Text(body, "userId")),
+                    SessionId = Key(Text(body, "sessionId")),
+                    Feature = Key(Text(body, "feature") ?? MetadataText(body, "feature")),
                     Input = Json(body, "input"),
                     Output = Json(body, "output"),
                     Metadata = ObjectJson(body, "metadata"),
@@ -100,8 +103,8 @@ public static class IngestEvents
             // An event is a moment: it ends as it starts.
             EndTime = Time(body, "endTime") ?? (type == "event-create" ? start : null),
             CompletionStartTime = Time(body, "completionStartTime"),
-            Model = Text(body, "model"),
-            PromptName = Text(body, "promptName"),
+            Model = Key(Text(body, "model")),
+            PromptName = Key(Text(body, "promptName")),
             PromptVersion = body.TryGetProperty("promptVersion", out var v) && v.TryGetInt32(out var version) ? version : null,
             InputTokens = usage.Input,
             OutputTokens = usage.Output,
@@ -128,6 +131,8 @@ public static class IngestEvents
         var sessionId = Text(body, "sessionId");
         if (traceId is null && sessionId is null)
             return "A score belongs to a 'traceId' (optionally with 'observationId') or a 'sessionId'.";
+        if (traceId is { Length: > 64 } || Text(body, "observationId") is { Length: > 64 } || sessionId is { Length: > MaxKeyChars })
+            return $"'traceId' and 'observationId' have at most 64 characters, 'sessionId' at most {MaxKeyChars}.";
         double? value = null;
         string? label = null;
         if (body.TryGetProperty("value", out var raw))
@@ -227,6 +232,8 @@ public static class IngestEvents
         && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
             ? time.UtcDateTime
             : null;
+
+    private static string? Key(string? text) => text is { Length: > MaxKeyChars } ? text[..MaxKeyChars] : text;
 
     private static string Cap(string text) => text.Length <= MaxTextChars ? text : text[..MaxTextChars];
 }
