@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using LlmOps.Contracts.Tracing;
 using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Telemetry;
 using LlmOps.TraceCollector.Infrastructure;
@@ -18,7 +19,7 @@ namespace LlmOps.TraceCollector.Features.Completion;
 public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOptions<TraceCollectorOptions> options, TimeProvider clock,
     ILogger<TraceCompletion> logger) : BackgroundService
 {
-    private const int ScanSize = 200;
+    private const int ScanSize = 500;
 
     private static readonly Counter<long> Published = LlmOpsTelemetry.Meter.CreateCounter<long>(
         "llmops.traces.completed_published", description: "TraceCompleted messages published");
@@ -35,8 +36,13 @@ public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOption
                 {
                 }
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Never let a broker or database hiccup take the host down: the next scan tries again.
                 LogScanFailed(logger, ex);
             }
             try
@@ -68,6 +74,7 @@ public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOption
         if (candidates.Count == 0)
             return 0;
 
+        var ready = new List<(TraceRecord Trace, TraceCompleted Message)>();
         foreach (var project in candidates.GroupBy(t => t.ProjectId))
         {
             var ids = project.Select(t => t.Id).ToList();
@@ -80,17 +87,70 @@ public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOption
                 var own = observations[trace.Id].ToList();
                 if (own.Any(o => o.EndTime is null) && trace.LastActivityAt > abandonedSince)
                     continue;
-                var revision = trace.Revision + 1;
-                await publisher.PublishAsync(TraceSummary.Build(trace, own, revision), cancellationToken);
-                Published.Add(1);
-                // Marked only if nothing arrived since it was read; otherwise it stays pending for the next revision.
-                await db.Traces
-                    .Where(t => t.ProjectId == trace.ProjectId && t.Id == trace.Id && t.LastActivityAt == trace.LastActivityAt)
-                    .ExecuteUpdateAsync(set => set.SetProperty(t => t.Pending, false).SetProperty(t => t.Revision, revision), cancellationToken);
+                ready.Add((trace, TraceSummary.Build(trace, own, trace.Revision + 1)));
             }
         }
+
+        // Published together (the broker confirms them in parallel), then marked in one statement: only those confirmed.
+        var confirmed = await Task.WhenAll(ready.Select(async r =>
+        {
+            try
+            {
+                await publisher.PublishAsync(r.Message, cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogPublishFailed(logger, r.Trace.Id, ex.Message);
+                return false;
+            }
+        }));
+        var published = ready.Where((_, i) => confirmed[i]).Select(r => r.Trace).ToList();
+        Published.Add(published.Count);
+        await MarkPublishedAsync(db, published, cancellationToken);
         return candidates.Count;
     }
+
+    /// <summary>Marks traces published, each only if nothing arrived since it was read (otherwise it stays pending).</summary>
+    private static async Task MarkPublishedAsync(TraceCollectorDbContext db, List<TraceRecord> traces, CancellationToken cancellationToken)
+    {
+        if (traces.Count == 0)
+            return;
+        var postgres = db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
+        var table = postgres ? $"{TraceCollectorDbContext.Schema}.traces" : "traces";
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            var rows = new List<string>(traces.Count);
+            for (var i = 0; i < traces.Count; i++)
+            {
+                rows.Add($"(@p{i}, @i{i}, @t{i})");
+                Add(command, $"@p{i}", traces[i].ProjectId);
+                Add(command, $"@i{i}", traces[i].Id);
+                Add(command, $"@t{i}", DateTime.SpecifyKind(traces[i].LastActivityAt, DateTimeKind.Utc));
+            }
+            command.CommandText = $"UPDATE {table} SET pending = FALSE, revision = revision + 1 " +
+                $"WHERE (project_id, id, last_activity_at) IN (VALUES {string.Join(", ", rows)})";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        static void Add(System.Data.Common.DbCommand command, string name, object value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TraceCompleted for {TraceId} was not confirmed ({Reason}); it stays pending")]
+    private static partial void LogPublishFailed(ILogger logger, string traceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for completed traces failed; trying again at the next interval")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);

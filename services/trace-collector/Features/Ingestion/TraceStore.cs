@@ -5,13 +5,14 @@ using LlmOps.ServiceDefaults.Telemetry;
 using LlmOps.TraceCollector.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace LlmOps.TraceCollector.Features.Ingestion;
 
 /// <summary>
 /// Writes a batch of traces, observations and scores in one transaction with multi-row upserts
-/// (<c>INSERT … ON CONFLICT DO UPDATE</c>, the same SQL on PostgreSQL and SQLite), never row by row through the change
-/// tracker. Merging happens in SQL, so replicas writing the same rows never lose each other's fields: an observation's
+/// (<c>INSERT … ON CONFLICT DO UPDATE</c>, fed by binary COPY on PostgreSQL), never row by row through the change tracker. Merging happens in SQL, so replicas writing the same rows never lose each other's fields: an observation's
 /// stored value is replaced only by a non-null one; a trace's times widen, an error sticks, derived fields fill only what
 /// is empty while explicit ones override. Rows are written in key order, so two concurrent batches cannot deadlock.
 /// Every write marks its trace active and pending (see trace completion).
@@ -42,6 +43,22 @@ public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
         "project_id", "id", "trace_id", "observation_id", "session_id", "name", "data_type", "value", "label", "comment", "source",
         "status", "evaluator_name", "judge_model", "timestamp", "created_at", "updated_at",
     ];
+
+    private static readonly NpgsqlDbType[] ObservationColumnTypes =
+    [
+        Text, Text, Text, Text, Text, Text, Time, Time, Time, Text, Text, Text, Text, NpgsqlDbType.Integer, NpgsqlDbType.Bigint,
+        NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Boolean, Text, Text, Text, Text, Text, NpgsqlDbType.Uuid,
+        Time, Time,
+    ];
+
+    private static readonly NpgsqlDbType[] TraceColumnTypes =
+        [Text, Text, Text, Text, Text, Text, Time, Time, Text, Text, Text, Text, Time, Time, Time, NpgsqlDbType.Boolean, NpgsqlDbType.Integer];
+
+    private static readonly NpgsqlDbType[] ScoreColumnTypes =
+        [Text, Text, Text, Text, Text, Text, Text, NpgsqlDbType.Double, Text, Text, Text, Text, Text, Text, Time, Time, Time];
+
+    private const NpgsqlDbType Text = NpgsqlDbType.Text;
+    private const NpgsqlDbType Time = NpgsqlDbType.TimestampTz;
 
     private static readonly string[] TraceTexts = ["name", "user_id", "session_id", "feature", "input", "output", "metadata"];
 
@@ -127,7 +144,7 @@ public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
             "end_time = CASE WHEN t.end_time IS NULL OR excluded.end_time > t.end_time THEN COALESCE(excluded.end_time, t.end_time) ELSE t.end_time END, " +
             "status = CASE WHEN excluded.status = 'error' THEN 'error' ELSE t.status END, " +
             "updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at, pending = excluded.pending";
-        await ExecuteAsync(connection, transaction, Table("traces"), TraceColumns, conflict, rows, (t, values) =>
+        await ExecuteAsync(connection, transaction, "traces", TraceColumns, TraceColumnTypes, conflict, rows, (t, values) =>
         {
             values.Add(t.ProjectId);
             values.Add(t.Id);
@@ -156,7 +173,7 @@ public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
             return;
         var merged = ObservationColumns.Skip(3).Where(c => c is not ("created_at" or "updated_at")).Select(c => $"{c} = COALESCE(excluded.{c}, t.{c})");
         var conflict = $"ON CONFLICT (project_id, id) DO UPDATE SET trace_id = excluded.trace_id, {string.Join(", ", merged)}, updated_at = excluded.updated_at";
-        await ExecuteAsync(connection, transaction, Table("observations"), ObservationColumns, conflict, rows, (o, values) =>
+        await ExecuteAsync(connection, transaction, "observations", ObservationColumns, ObservationColumnTypes, conflict, rows, (o, values) =>
         {
             values.Add(o.ProjectId);
             values.Add(o.Id);
@@ -195,7 +212,7 @@ public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
             return;
         var replaced = ScoreColumns.Skip(2).Where(c => c != "created_at").Select(c => $"{c} = excluded.{c}");
         var conflict = $"ON CONFLICT (project_id, id) DO UPDATE SET {string.Join(", ", replaced)}";
-        await ExecuteAsync(connection, transaction, Table("scores"), ScoreColumns, conflict, rows, (s, values) =>
+        await ExecuteAsync(connection, transaction, "scores", ScoreColumns, ScoreColumnTypes, conflict, rows, (s, values) =>
         {
             values.Add(s.ProjectId);
             values.Add(s.Id);
@@ -217,20 +234,57 @@ public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
         }, cancellationToken);
     }
 
-    /// <summary>One multi-row <c>INSERT … ON CONFLICT</c> per chunk of rows (bounded by the parameter limit).</summary>
-    private async Task ExecuteAsync<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns,
+    /// <summary>
+    /// Upserts the rows: on PostgreSQL by binary COPY into a temporary staging table and one
+    /// <c>INSERT … SELECT … ON CONFLICT</c> from it (several times faster than bound parameters); on SQLite by multi-row
+    /// <c>INSERT … VALUES … ON CONFLICT</c> per chunk of rows (bounded by the parameter limit).
+    /// </summary>
+    private async Task ExecuteAsync<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns, NpgsqlDbType[] types,
         string conflict, List<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken)
     {
-        var perStatement = Math.Max(1, MaxParameters / columns.Length);
         var columnList = string.Join(", ", columns);
         var rowValues = new List<object?>(columns.Length);
+        if (connection is NpgsqlConnection npgsql)
+        {
+            var stage = "stage_" + table;
+            await using (var create = connection.CreateCommand())
+            {
+                create.Transaction = transaction;
+                create.CommandText = $"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {Table(table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using (var import = await npgsql.BeginBinaryImportAsync($"COPY {stage} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            {
+                foreach (var row in rows)
+                {
+                    rowValues.Clear();
+                    values(row, rowValues);
+                    await import.StartRowAsync(cancellationToken);
+                    for (var c = 0; c < rowValues.Count; c++)
+                    {
+                        if (rowValues[c] is not { } value)
+                            await import.WriteNullAsync(cancellationToken);
+                        else
+                            await import.WriteAsync(value is DateTime d ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : value, types[c], cancellationToken);
+                    }
+                }
+                await import.CompleteAsync(cancellationToken);
+            }
+            await using var upsert = connection.CreateCommand();
+            upsert.Transaction = transaction;
+            upsert.CommandText = $"INSERT INTO {Table(table)} AS t ({columnList}) SELECT {columnList} FROM {stage} ORDER BY project_id, id {conflict}";
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        var perStatement = Math.Max(1, MaxParameters / columns.Length);
         for (var offset = 0; offset < rows.Count; offset += perStatement)
         {
             var chunk = rows.Skip(offset).Take(perStatement).ToList();
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             var sql = new StringBuilder(64 + chunk.Count * columns.Length * 8);
-            sql.Append("INSERT INTO ").Append(table).Append(" AS t (").Append(columnList).Append(") VALUES ");
+            sql.Append("INSERT INTO ").Append(Table(table)).Append(" AS t (").Append(columnList).Append(") VALUES ");
             var index = 0;
             for (var r = 0; r < chunk.Count; r++)
             {
@@ -248,7 +302,7 @@ public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
                         null => DBNull.Value,
                         DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc),
                         // EF Core keeps Guids in SQLite as upper-case text; the ADO provider alone would write a blob.
-                        Guid g when !Postgres => g.ToString().ToUpperInvariant(),
+                        Guid g => g.ToString().ToUpperInvariant(),
                         var v => v,
                     };
                     command.Parameters.Add(parameter);
