@@ -9,7 +9,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LlmOps.TraceCollector.Tests.Ingestion;
+namespace LlmOps.TraceCollector.Tests;
 
 /// <summary>trace-collector over real HTTP with SQLite and the in-memory bus; two project keys; TraceCompleted captured.</summary>
 public sealed class CollectorHost : IAsyncDisposable
