@@ -22,6 +22,11 @@ public static class TraceCollectorExtensions
         var options = builder.Configuration.GetSection(TraceCollectorOptions.Section).Get<TraceCollectorOptions>() ?? new TraceCollectorOptions();
 
         builder.AddServiceDbContext<TraceCollectorDbContext>(ServiceName);
+        builder.Services.AddSingleton<Features.Projects.ProjectPolicies>();
+        builder.Services.AddHostedService<Features.Projects.ProjectPolicyLoader>();
+        builder.AddInstanceConsumer<Features.Projects.ProjectPolicyConsumer>(ServiceName + "-projects");
+        builder.Services.AddSingleton<Features.Projects.RetentionPurge>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Features.Projects.RetentionPurge>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<TraceStore>();
         builder.Services.AddSingleton<IngestQueue>();

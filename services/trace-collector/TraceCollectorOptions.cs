@@ -41,4 +41,8 @@ public sealed class TraceCollectorOptions
     /// <summary>How often the collector looks for completed traces.</summary>
     [Range(50, 60_000)]
     public int CompletionScanIntervalMs { get; set; } = 1_000;
+
+    /// <summary>How often traces past their project's retention are deleted.</summary>
+    [Range(1, 24 * 60)]
+    public int RetentionScanMinutes { get; set; } = 60;
 }

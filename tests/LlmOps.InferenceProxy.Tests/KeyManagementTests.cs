@@ -180,4 +180,23 @@ public class KeyManagementTests(GatewayFixture gateway) : IClassFixture<GatewayF
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PatchAsJsonAsync("/api/projects/no-such-project", new { captureContent = true })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsJsonAsync($"/api/projects/{project}", new { name = "" })).StatusCode);
     }
+
+    [Fact]
+    public async Task Trace_retention_and_pii_redaction_are_project_settings_the_collector_hears_about()
+    {
+        using var admin = gateway.Gateway.CreateClient();
+        var project = NewId();
+
+        var tooShort = await admin.PostAsJsonAsync("/api/projects", new { id = project, name = "r", traceRetentionDays = 0 });
+        var created = await admin.PostAsJsonAsync("/api/projects", new { id = project, name = "r", traceRetentionDays = 30, redactTracePii = true });
+        var forever = await admin.PatchAsJsonAsync($"/api/projects/{project}", new { traceRetentionDays = 0 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
+        var view = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        Assert.Equal((30, true), (view["traceRetentionDays"]!.GetValue<int>(), view["redactTracePii"]!.GetValue<bool>()));
+        var changed = JsonNode.Parse(await forever.Content.ReadAsStringAsync())!;
+        Assert.Null(changed["traceRetentionDays"]);
+        Assert.True(changed["redactTracePii"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsJsonAsync($"/api/projects/{project}", new { traceRetentionDays = 99_999 })).StatusCode);
+    }
 }

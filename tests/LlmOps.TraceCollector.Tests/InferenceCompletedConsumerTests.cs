@@ -23,6 +23,7 @@ public class InferenceCompletedConsumerTests : IAsyncLifetime
         _services = new ServiceCollection()
             .AddDbContext<TraceCollectorDbContext>(db => db.UseSqlite(StorageExtensions.SqliteConnectionString(storage, "trace-collector")))
             .AddScoped<TraceStore>()
+            .AddSingleton<LlmOps.TraceCollector.Features.Projects.ProjectPolicies>()
             .AddSingleton(TimeProvider.System)
             .AddMassTransitTestHarness(x =>
             {

@@ -14,6 +14,12 @@ public sealed record ProjectUpdated
     public int? RequestsPerMinute { get; init; }
 
     public long? TokensPerMinute { get; init; }
+    /// <summary>Days the trace collector keeps this project's traces; null = forever.</summary>
+    public int? TraceRetentionDays { get; init; }
+
+    /// <summary>Whether the trace collector masks PII and secrets in this project's trace text before storing it.</summary>
+    public bool RedactTracePii { get; init; }
+
     /// <summary>The project's guardrail rails, in the order they run.</summary>
     public IReadOnlyList<GuardrailRule> Guardrails { get; init; } = [];
 

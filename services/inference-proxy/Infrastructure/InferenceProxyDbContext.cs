@@ -31,6 +31,8 @@ public sealed class InferenceProxyDbContext(DbContextOptions<InferenceProxyDbCon
             project.Property(p => p.TokensPerMinute).HasColumnName("tokens_per_minute");
             project.Property(p => p.GuardrailsJson).HasColumnName("guardrails");
             project.Property(p => p.SemanticCacheJson).HasColumnName("semantic_cache");
+            project.Property(p => p.TraceRetentionDays).HasColumnName("trace_retention_days");
+            project.Property(p => p.RedactTracePii).HasColumnName("redact_trace_pii");
             project.Property(p => p.CreatedAt).HasColumnName("created_at");
         });
 

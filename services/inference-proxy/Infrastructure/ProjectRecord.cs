@@ -22,5 +22,11 @@ public sealed class ProjectRecord
     /// <summary>The semantic cache settings (JSON SemanticCacheSettings); null = off.</summary>
     public string? SemanticCacheJson { get; set; }
 
+    /// <summary>Days the trace collector keeps this project's traces; null = forever.</summary>
+    public int? TraceRetentionDays { get; set; }
+
+    /// <summary>Whether the trace collector masks PII in this project's trace text at ingest.</summary>
+    public bool RedactTracePii { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }

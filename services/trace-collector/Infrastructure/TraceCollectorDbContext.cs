@@ -9,6 +9,7 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
     public DbSet<TraceRecord> Traces => Set<TraceRecord>();
     public DbSet<ObservationRecord> Observations => Set<ObservationRecord>();
     public DbSet<ScoreRecord> Scores => Set<ScoreRecord>();
+    public DbSet<ProjectPolicyRecord> ProjectPolicies => Set<ProjectPolicyRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -74,6 +75,16 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             observation.Property(o => o.UpdatedAt).HasColumnName("updated_at");
             observation.HasIndex(o => new { o.ProjectId, o.TraceId }).HasDatabaseName("ix_observations_project_trace");
             observation.HasIndex(o => new { o.ProjectId, o.Model }).HasDatabaseName("ix_observations_project_model");
+        });
+
+        modelBuilder.Entity<ProjectPolicyRecord>(policy =>
+        {
+            policy.ToTable("project_policies");
+            policy.HasKey(p => p.ProjectId);
+            policy.Property(p => p.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            policy.Property(p => p.RetentionDays).HasColumnName("retention_days");
+            policy.Property(p => p.RedactPii).HasColumnName("redact_pii");
+            policy.Property(p => p.UpdatedAt).HasColumnName("updated_at");
         });
 
         modelBuilder.Entity<ScoreRecord>(score =>

@@ -1,4 +1,5 @@
 using LlmOps.Contracts.Inference;
+using LlmOps.ServiceDefaults.Privacy;
 using LlmOps.InferenceProxy.Features.Caching;
 using LlmOps.InferenceProxy.Features.Guardrails;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using LlmOps.Contracts.Access;
 using LlmOps.Contracts.Inference;
+using LlmOps.ServiceDefaults.Privacy;
 
 namespace LlmOps.InferenceProxy.Features.Guardrails;
 

@@ -11,16 +11,20 @@ namespace LlmOps.InferenceProxy.Features.Keys;
 public static partial class ProjectEndpoints
 {
     public sealed record CreateProject(string? Id, string Name, bool? CaptureContent, int? CacheTtlSeconds, int? RequestsPerMinute,
-        long? TokensPerMinute, List<GuardrailRule>? Guardrails = null, SemanticCacheSettings? SemanticCache = null);
+        long? TokensPerMinute, List<GuardrailRule>? Guardrails = null, SemanticCacheSettings? SemanticCache = null,
+        int? TraceRetentionDays = null, bool? RedactTracePii = null);
 
     /// <summary>A limit of 0 removes it; absent fields stay as they are; an empty guardrails list removes every rail.</summary>
     public sealed record UpdateProject(string? Name, bool? CaptureContent, int? CacheTtlSeconds, int? RequestsPerMinute, long? TokensPerMinute,
-        List<GuardrailRule>? Guardrails = null, SemanticCacheSettings? SemanticCache = null);
+        List<GuardrailRule>? Guardrails = null, SemanticCacheSettings? SemanticCache = null, int? TraceRetentionDays = null,
+        bool? RedactTracePii = null);
 
     public sealed record ProjectView(string Id, string Name, bool CaptureContent, int CacheTtlSeconds, int? RequestsPerMinute,
-        long? TokensPerMinute, IReadOnlyList<GuardrailRule> Guardrails, SemanticCacheSettings? SemanticCache, DateTime CreatedAt);
+        long? TokensPerMinute, IReadOnlyList<GuardrailRule> Guardrails, SemanticCacheSettings? SemanticCache, int? TraceRetentionDays,
+        bool RedactTracePii, DateTime CreatedAt);
 
     private const int MaxCacheTtlSeconds = 30 * 24 * 3600;
+    private const int MaxRetentionDays = 3_650;
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex ProjectId();
@@ -46,6 +50,8 @@ public static partial class ProjectEndpoints
             errors["guardrails"] = [rulesProblem];
         if (SemanticProblem(request.SemanticCache) is { } semanticProblem)
             errors["semanticCache"] = [semanticProblem];
+        if (request.TraceRetentionDays is < 1 or > MaxRetentionDays)
+            errors["traceRetentionDays"] = [$"1 to {MaxRetentionDays} days, or absent to keep traces forever."];
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
@@ -59,6 +65,8 @@ public static partial class ProjectEndpoints
             TokensPerMinute = request.TokensPerMinute,
             GuardrailsJson = ProjectJson.Write(request.Guardrails ?? []),
             SemanticCacheJson = ProjectJson.Write(request.SemanticCache),
+            TraceRetentionDays = request.TraceRetentionDays,
+            RedactTracePii = request.RedactTracePii ?? false,
         }, cancellationToken);
         if (project is null)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A project with id '{id}' already exists.");
@@ -73,6 +81,8 @@ public static partial class ProjectEndpoints
             TokensPerMinute = project.TokensPerMinute,
             Guardrails = ProjectJson.Guardrails(project.GuardrailsJson),
             SemanticCache = ProjectJson.SemanticCache(project.SemanticCacheJson),
+            TraceRetentionDays = project.TraceRetentionDays,
+            RedactTracePii = project.RedactTracePii,
             CreatedAt = new DateTimeOffset(project.CreatedAt, TimeSpan.Zero),
         }, logger, cancellationToken);
         return Results.Created($"/api/projects/{project.Id}", View(project));
@@ -95,6 +105,11 @@ public static partial class ProjectEndpoints
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["guardrails"] = [rulesProblem] });
         if (SemanticProblem(request.SemanticCache) is { } semanticProblem)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["semanticCache"] = [semanticProblem] });
+        if (request.TraceRetentionDays is < 0 or > MaxRetentionDays)
+            return Results.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["traceRetentionDays"] = [$"1 to {MaxRetentionDays} days, or 0 to keep traces forever."],
+            });
         var project = await registry.UpdateProjectAsync(id, project =>
         {
             project.Name = request.Name?.Trim() ?? project.Name;
@@ -108,6 +123,9 @@ public static partial class ProjectEndpoints
                 project.GuardrailsJson = ProjectJson.Write(guardrails);
             if (request.SemanticCache is { } semantic)
                 project.SemanticCacheJson = ProjectJson.Write(semantic);
+            if (request.TraceRetentionDays is { } days)
+                project.TraceRetentionDays = days == 0 ? null : days;
+            project.RedactTracePii = request.RedactTracePii ?? project.RedactTracePii;
         }, cancellationToken);
         if (project is null)
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No project with id '{id}'.");
@@ -123,6 +141,8 @@ public static partial class ProjectEndpoints
                 TokensPerMinute = project.TokensPerMinute,
                 Guardrails = ProjectJson.Guardrails(project.GuardrailsJson),
                 SemanticCache = ProjectJson.SemanticCache(project.SemanticCacheJson),
+                TraceRetentionDays = project.TraceRetentionDays,
+                RedactTracePii = project.RedactTracePii,
                 UpdatedAt = clock.GetUtcNow(),
             }, cancellationToken);
         }
@@ -142,8 +162,8 @@ public static partial class ProjectEndpoints
 
     private static ProjectView View(ProjectRecord project) =>
         new(project.Id, project.Name, project.CaptureContent, project.CacheTtlSeconds, project.RequestsPerMinute, project.TokensPerMinute,
-            ProjectJson.Guardrails(project.GuardrailsJson), ProjectJson.SemanticCache(project.SemanticCacheJson),
-            DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
+            ProjectJson.Guardrails(project.GuardrailsJson), ProjectJson.SemanticCache(project.SemanticCacheJson), project.TraceRetentionDays,
+            project.RedactTracePii, DateTime.SpecifyKind(project.CreatedAt, DateTimeKind.Utc));
 
     private static string? SemanticProblem(SemanticCacheSettings? settings) => settings switch
     {

@@ -15,9 +15,10 @@ namespace LlmOps.TraceCollector.Features.Ingestion;
 /// (<c>INSERT … ON CONFLICT DO UPDATE</c>, fed by binary COPY on PostgreSQL), never row by row through the change tracker. Merging happens in SQL, so replicas writing the same rows never lose each other's fields: an observation's
 /// stored value is replaced only by a non-null one; a trace's times widen, an error sticks, derived fields fill only what
 /// is empty while explicit ones override. Rows are written in key order, so two concurrent batches cannot deadlock.
-/// Every write marks its trace active and pending (see trace completion).
+/// Every write marks its trace active and pending (see trace completion). Projects that ask for it have PII and secrets
+/// masked in their text here, the one place every ingestion path passes.
 /// </summary>
-public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
+public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolicies policies, TimeProvider clock)
 {
     private const int MaxParameters = 30_000;
 
@@ -67,6 +68,7 @@ public sealed class TraceStore(TraceCollectorDbContext db, TimeProvider clock)
         if (batch.Count == 0)
             return;
         var now = clock.GetUtcNow().UtcDateTime;
+        Redaction.Apply(batch, policies);
         var observations = batch.Observations
             .GroupBy(o => (o.ProjectId, o.Id))
             .Select(g => g.Aggregate((a, b) => a.MergedWith(b)))

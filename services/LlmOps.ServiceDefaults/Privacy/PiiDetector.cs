@@ -4,14 +4,14 @@ using System.Text;
 using System.Text.RegularExpressions;
 using LlmOps.Contracts.Inference;
 
-namespace LlmOps.InferenceProxy.Features.Guardrails;
+namespace LlmOps.ServiceDefaults.Privacy;
 
 /// <summary>
 /// Finds personal data and secrets in text with patterns plus the checks that keep look-alikes out: card numbers must
 /// pass the Luhn check, IBANs the ISO 13616 mod-97 check, US social security numbers must have a valid area, group and
 /// serial, IPv4 addresses four octets of 0–255 not followed by more version-like parts. Phone numbers are the weakest:
 /// international (+), bracketed area code, or the North American 3-3-4 / 3-4 shapes only, so a bare run of digits is
-/// never a phone. Where matches overlap, the more specific kind wins (secret, IBAN, card, id, e-mail, IP, phone).
+/// never a phone. Shared by the gateway's PII rails and the trace collector's redaction at ingest. Where matches overlap, the more specific kind wins (secret, IBAN, card, id, e-mail, IP, phone).
 /// </summary>
 public static partial class PiiDetector
 {

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using LlmOps.Contracts.Access;
+using LlmOps.Testing;
+using LlmOps.TraceCollector.Features.Projects;
+using LlmOps.TraceCollector.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmOps.TraceCollector.Tests.Ingestion;
+
+/// <summary>A project's trace policy from the gateway's events: PII masked at ingest on every path, retention purged.</summary>
+public class ProjectPolicyTests : IAsyncLifetime
+{
+    private CollectorHost _collector = null!;
+
+    public async ValueTask InitializeAsync() => _collector = await CollectorHost.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _collector.DisposeAsync();
+
+    private async Task AnnounceAsync(string projectId, int? retentionDays, bool redact)
+    {
+        await _collector.PublishAsync(new ProjectUpdated
+        {
+            ProjectId = projectId,
+            Name = projectId,
+            TraceRetentionDays = retentionDays,
+            RedactTracePii = redact,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        });
+        var policies = _collector.Host.Services.GetRequiredService<ProjectPolicies>();
+        await Eventually.TrueAsync(() => Task.FromResult(policies.Of(projectId) == new ProjectPolicies.Policy(retentionDays, redact)),
+            TimeSpan.FromSeconds(15), "the project's policy");
+    }
+
+    private static JsonObject Event(string type, JsonObject body) => new()
+    {
+        ["id"] = Guid.NewGuid().ToString("N"),
+        ["type"] = type,
+        ["body"] = body,
+    };
+
+    private async Task IngestAsync(string key, params JsonObject[] events)
+    {
+        using var client = _collector.Host.CreateClient(key);
+        Assert.Equal((HttpStatusCode)207, (await client.PostAsJsonAsync("/api/ingest", new JsonObject { ["batch"] = new JsonArray(events) })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_project_that_asks_for_redaction_has_pii_masked_on_every_path_and_its_policy_is_kept_in_the_database()
+    {
+        await AnnounceAsync("project-a", null, redact: true);
+        var trace = Guid.NewGuid().ToString("N");
+        var inference = Inferences.Successful(projectId: "project-a", question: "Mail me at jane.doe@example.org", answer: "Card 4111 1111 1111 1111 noted.");
+
+        await IngestAsync(CollectorHost.KeyOfA,
+            Event("trace-create", new JsonObject { ["id"] = trace, ["input"] = "My IBAN is GB82 WEST 1234 5698 7654 32" }),
+            Event("span-create", new JsonObject { ["id"] = "s1", ["traceId"] = trace, ["output"] = "key sk-proj-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a" }));
+        await _collector.PublishAsync(inference);
+
+        var (stored, observations, _) = await _collector.ReadAsync("project-a", trace);
+        Assert.Equal("My IBAN is [IBAN]", stored!.Input);
+        Assert.Equal("key [SECRET]", Assert.Single(observations).Output);
+        var gateway = await Eventually.UntilAsync(async () => (await _collector.ReadAsync("project-a", inference.TraceId)).Observations.SingleOrDefault(),
+            TimeSpan.FromSeconds(15), "the gateway's generation");
+        Assert.Contains("[EMAIL]", gateway.Input);
+        Assert.DoesNotContain("jane.doe", gateway.Input);
+        Assert.Equal("Card [CARD] noted.", gateway.Output);
+        await using var scope = _collector.Host.Services.CreateAsyncScope();
+        var row = await scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>().ProjectPolicies.AsNoTracking().SingleAsync(p => p.ProjectId == "project-a");
+        Assert.True(row.RedactPii);
+    }
+
+    [Fact]
+    public async Task A_project_without_redaction_keeps_its_text()
+    {
+        var trace = Guid.NewGuid().ToString("N");
+
+        await IngestAsync(CollectorHost.KeyOfB, Event("trace-create", new JsonObject { ["id"] = trace, ["input"] = "mail jane.doe@example.org" }));
+
+        Assert.Equal("mail jane.doe@example.org", (await _collector.ReadAsync("project-b", trace)).Trace!.Input);
+    }
+
+    [Fact]
+    public async Task Traces_past_their_projects_retention_are_purged_with_their_observations_and_scores_and_newer_ones_stay()
+    {
+        await AnnounceAsync("project-b", retentionDays: 7, redact: false);
+        var old = Guid.NewGuid().ToString("N");
+        var recent = Guid.NewGuid().ToString("N");
+        var tenDaysAgo = DateTime.UtcNow.AddDays(-10).ToString("O");
+        await IngestAsync(CollectorHost.KeyOfB,
+            Event("trace-create", new JsonObject { ["id"] = old, ["timestamp"] = tenDaysAgo }),
+            Event("span-create", new JsonObject { ["id"] = "old-span", ["traceId"] = old, ["startTime"] = tenDaysAgo, ["endTime"] = tenDaysAgo }),
+            Event("score-create", new JsonObject { ["id"] = "old-score", ["traceId"] = old, ["name"] = "n", ["value"] = 1 }),
+            Event("trace-create", new JsonObject { ["id"] = recent }),
+            Event("span-create", new JsonObject { ["id"] = "new-span", ["traceId"] = recent }));
+
+        var deleted = await _collector.Host.Services.GetRequiredService<RetentionPurge>().PurgeAsync(CancellationToken.None);
+
+        Assert.Equal(1, deleted);
+        var (gone, goneObservations, goneScores) = await _collector.ReadAsync("project-b", old);
+        Assert.Null(gone);
+        Assert.Empty(goneObservations);
+        Assert.Empty(goneScores);
+        var (kept, keptObservations, _) = await _collector.ReadAsync("project-b", recent);
+        Assert.NotNull(kept);
+        Assert.Single(keptObservations);
+    }
+}
