@@ -49,13 +49,18 @@ public sealed class CollectorHost : IAsyncDisposable
 
     public static async Task<CollectorHost> StartAsync(Dictionary<string, string?>? settings = null)
     {
-        var all = new Dictionary<string, string?>
+        // SQLite by default; LLMOPS_COLLECTOR_TESTS_ON_POSTGRES=1 runs the same tests on a fresh database of the test
+        // PostgreSQL (scripts/deps.sh), where the store takes its COPY path.
+        var all = Environment.GetEnvironmentVariable("LLMOPS_COLLECTOR_TESTS_ON_POSTGRES") == "1"
+            ? TestInfrastructure.PostgresSettings(await TestInfrastructure.CreateDatabaseAsync("collector"))
+            : new Dictionary<string, string?> { ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")) };
+        foreach (var (key, value) in new Dictionary<string, string?>
         {
-            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
             ["TraceCollector:QuietPeriodSeconds"] = "0",
             ["TraceCollector:CompletionScanIntervalMs"] = "100",
             ["TraceCollector:BusBatchWaitMs"] = "20",
-        };
+        })
+            all[key] = value;
         foreach (var (key, value) in settings ?? [])
             all[key] = value;
         var host = await TestHost.StartAsync(

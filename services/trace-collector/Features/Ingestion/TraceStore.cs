@@ -274,7 +274,9 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             }
             await using var upsert = connection.CreateCommand();
             upsert.Transaction = transaction;
-            upsert.CommandText = $"INSERT INTO {Table(table)} AS t ({columnList}) SELECT {columnList} FROM {stage} ORDER BY project_id, id {conflict}";
+            // Emptied at once: the same transaction may stage this table again (derived, then explicit trace rows).
+            upsert.CommandText = $"INSERT INTO {Table(table)} AS t ({columnList}) SELECT {columnList} FROM {stage} ORDER BY project_id, id {conflict}; " +
+                $"TRUNCATE {stage}";
             await upsert.ExecuteNonQueryAsync(cancellationToken);
             return;
         }
