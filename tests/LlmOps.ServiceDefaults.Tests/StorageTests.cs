@@ -17,7 +17,12 @@ public class StorageTests
             builder => builder.AddTraceCollector());
         using var client = host.CreateClient(bearerKey: null);
 
-        var ready = JsonNode.Parse(await client.GetStringAsync("/health/ready"))!;
+        // The bus's receive endpoints report ready a moment after the host has started.
+        var ready = await Eventually.UntilAsync(async () =>
+        {
+            var response = await client.GetAsync("/health/ready");
+            return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync()) : null;
+        }, TimeSpan.FromSeconds(30), "readiness");
 
         Assert.True(File.Exists(Path.Combine(directory, "trace-collector.db")));
         Assert.Contains(ready["checks"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "trace-collector-database"
