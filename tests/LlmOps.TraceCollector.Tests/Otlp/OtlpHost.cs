@@ -48,6 +48,8 @@ public sealed class OtlpHost : IAsyncLifetime
 
     public async Task<TraceRecord?> TraceAsync(string projectId, string traceId) => (await _collector.ReadAsync(projectId, traceId)).Trace;
 
+    public async Task<List<ScoreRecord>> ScoresAsync(string projectId, string traceId) => (await _collector.ReadAsync(projectId, traceId)).Scores;
+
     public static byte[] Gzip(byte[] body)
     {
         using var output = new MemoryStream();

@@ -118,6 +118,9 @@ public sealed class OtlpSdkExportTests(OtlpHost host) : IClassFixture<OtlpHost>
         var trace = await host.TraceAsync("project-a", exported.TraceId);
         Assert.NotNull(trace);
         Assert.Equal("conv-42", trace.SessionId);
+        // The evaluation result is also a score of the chat span.
+        var score = Assert.Single(await host.ScoresAsync("project-a", exported.TraceId));
+        Assert.Equal(("relevance", 0.9, exported.ChatId, "eval"), (score.Name, score.Value, score.ObservationId, score.Source));
         Assert.Equal("chat gpt-4o", trace.Name);
     }
 

@@ -149,10 +149,12 @@ public static class OtlpObservations
             var at = Time(spanEvent.TimeUnixNano) ?? start;
             if (spanEvent.Name == EvaluationEvent)
             {
-                // Kept with the span for now; turning these into scores is a later step.
+                // A score of the span (and kept in its metadata as sent).
                 evaluations.Add(new JsonObject { ["time"] = Iso(at), ["attributes"] = eventAttributes });
                 if (eventTruncated)
                     truncated.Add("evaluations");
+                if (Score(projectId, traceId, spanId, index, spanEvent, at ?? DateTime.UtcNow) is { } score)
+                    batch.Scores.Add(score);
                 continue;
             }
             if (eventTruncated)
@@ -179,6 +181,38 @@ public static class OtlpObservations
         if (unmappedTruncated)
             truncated.Add("attributes");
         batch.Observations.Add(write with { Metadata = OtlpMetadata.Compose(unmapped, known, truncated, MaxTextChars) });
+    }
+
+    /// <summary>
+    /// A <c>gen_ai.evaluation.result</c> event as a score of its span: <c>gen_ai.evaluation.name</c>,
+    /// <c>.score.value</c> (numeric) or <c>.score.label</c> (categorical), <c>.explanation</c>. Its id derives from the
+    /// span and the event's position, so a resent span updates the same score. Events without a name or a value are not scores.
+    /// </summary>
+    private static ScoreWrite? Score(string projectId, string traceId, string spanId, int index, Span.Types.Event spanEvent, DateTime at)
+    {
+        var attributes = new OtlpAttributes(spanEvent.Attributes);
+        var name = attributes.String("gen_ai.evaluation.name");
+        var value = attributes.Double("gen_ai.evaluation.score.value");
+        var label = attributes.String("gen_ai.evaluation.score.label");
+        if (name is not { Length: > 0 and <= 200 } || value is null && label is null)
+            return null;
+        var cut = false;
+        return new ScoreWrite
+        {
+            ProjectId = projectId,
+            Id = InferenceObservations.DerivedSpanId(spanId, $"evaluation/{index}/{name}"),
+            TraceId = traceId,
+            ObservationId = spanId,
+            Name = name,
+            DataType = value is null ? "categorical" : "numeric",
+            Value = value is { } v && double.IsFinite(v) ? v : null,
+            Label = label is null ? null : OtlpAttributes.Capped(label, MaxKeyChars, ref cut),
+            Comment = attributes.String("gen_ai.evaluation.explanation") is { } explanation
+                ? OtlpAttributes.Capped(explanation, MaxMetadataValueChars, ref cut)
+                : null,
+            Source = "eval",
+            Timestamp = at,
+        };
     }
 
     private static JsonArray? Links(Span span, SortedSet<string> truncated)
