@@ -127,8 +127,6 @@ public static class OtlpObservations
             known["systemInstructions"] = JsonOrText(instructions, truncated);
         if (attributes.String("gen_ai.data_source.id") is { } dataSource)
             known["dataSourceId"] = dataSource;
-        if (resource is not null)
-            known["resource"] = resource.DeepClone();
         if (scope is { Name.Length: > 0 })
         {
             known["scope"] = new JsonObject { ["name"] = scope.Name };
@@ -180,7 +178,7 @@ public static class OtlpObservations
         var unmapped = attributes.Unmapped(MaxMetadataValueChars, ref unmappedTruncated);
         if (unmappedTruncated)
             truncated.Add("attributes");
-        batch.Observations.Add(write with { Metadata = OtlpMetadata.Compose(unmapped, known, truncated, MaxTextChars) });
+        batch.Observations.Add(write with { Metadata = OtlpMetadata.Compose(unmapped, known, resource, truncated, MaxTextChars) });
     }
 
     /// <summary>
