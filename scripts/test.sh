@@ -15,12 +15,15 @@ eval "$(scripts/deps.sh env)"
 dotnet test LlmOpsPlatform.sln --configuration Release --blame-hang-timeout 10m "$@"
 status=$?
 
-# The trace collector's store has a PostgreSQL path of its own (binary COPY): its tests run again on PostgreSQL.
+# The trace collector's and cost-accountant's stores write with SQL of their own (binary COPY, RETURNING): their tests
+# run again on PostgreSQL.
 if [ "$#" -eq 0 ]; then
-  LLMOPS_COLLECTOR_TESTS_ON_POSTGRES=1 LLMOPS_QUERY_TESTS_ON_POSTGRES=1 \
-    dotnet test tests/LlmOps.TraceCollector.Tests --configuration Release --no-build --blame-hang-timeout 10m
-  collector=$?
-  [ "$status" -eq 0 ] && status=$collector
+  for project in LlmOps.TraceCollector.Tests LlmOps.CostAccountant.Tests; do
+    LLMOPS_COLLECTOR_TESTS_ON_POSTGRES=1 LLMOPS_QUERY_TESTS_ON_POSTGRES=1 LLMOPS_COST_TESTS_ON_POSTGRES=1 \
+      dotnet test "tests/$project" --configuration Release --no-build --blame-hang-timeout 10m
+    again=$?
+    [ "$status" -eq 0 ] && status=$again
+  done
 fi
 
 echo "[test] dotnet test exited with $status after $(( $(date +%s) - started )) s"

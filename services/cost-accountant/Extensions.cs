@@ -1,15 +1,51 @@
+using LlmOps.CostAccountant.Features.Costing;
+using LlmOps.CostAccountant.Features.Prices;
+using LlmOps.CostAccountant.Features.Query;
+using LlmOps.CostAccountant.Infrastructure;
+using LlmOps.ServiceDefaults.Auth;
+using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Storage;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace LlmOps.CostAccountant;
 
 /// <summary>
-/// The cost-accountant service: every inference priced from a dated price catalog, a cost ledger and query API, and budgets leased to the proxies so they hold across replicas.
-/// This slice is the host only (shared logging, telemetry, health, bus and key authentication, runnable alone and
-/// composed into the embedded platform); its consumers, storage and endpoints arrive with issue #6.
+/// The cost-accountant service: every inference priced from a dated price catalog into a ledger with per-minute rollups,
+/// CostRecorded published once per inference, and the cost query API. (Budgets and their leases to the gateway come next.)
 /// </summary>
 public static class CostAccountantExtensions
 {
     public const string ServiceName = "cost-accountant";
 
-    public static WebApplicationBuilder AddCostAccountant(this WebApplicationBuilder builder) => builder;
+    public static WebApplicationBuilder AddCostAccountant(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CostAccountantOptions>()
+            .BindConfiguration(CostAccountantOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var options = builder.Configuration.GetSection(CostAccountantOptions.Section).Get<CostAccountantOptions>() ?? new CostAccountantOptions();
 
-    public static WebApplication MapCostAccountantEndpoints(this WebApplication app) => app;
+        builder.AddServiceDbContext<CostAccountantDbContext>(ServiceName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PriceCatalog>();
+        builder.Services.AddHostedService<PriceCatalogLoader>();
+        builder.Services.AddScoped<CostLedger>();
+        builder.AddServiceConsumer<InferenceCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(options.BatchSize)
+                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))),
+            prefetch: options.BatchSize);
+        return builder;
+    }
+
+    public static WebApplication MapCostAccountantEndpoints(this WebApplication app)
+    {
+        var costs = app.MapGroup("/api/costs").WithTags(ServiceName);
+        costs.MapGet("/", CostEndpoints.HandleAsync);
+        costs.MapGet("/top", CostEndpoints.TopAsync);
+        var prices = app.MapGroup("/api/prices").WithTags(ServiceName);
+        prices.MapGet("/", PriceEndpoints.ListAsync);
+        prices.MapPost("/", PriceEndpoints.AddAsync).RequireAuthorization(AuthExtensions.AdminPolicy);
+        return app;
+    }
 }

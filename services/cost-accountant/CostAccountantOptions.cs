@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LlmOps.CostAccountant;
+
+public sealed class CostAccountantOptions
+{
+    public const string Section = "CostAccountant";
+
+    /// <summary>The price catalog file; default: the one shipped next to the binary (Catalog/prices.json).</summary>
+    public string? CatalogPath { get; set; }
+
+    /// <summary>InferenceCompleted events priced and written per transaction at most.</summary>
+    [Range(1, 5_000)]
+    public int BatchSize { get; set; } = 500;
+
+    [Range(1, 10_000)]
+    public int BatchWaitMs { get; set; } = 100;
+}

@@ -1,0 +1,137 @@
+using System.Data.Common;
+using System.Text;
+using LlmOps.CostAccountant.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace LlmOps.CostAccountant.Features.Costing;
+
+/// <summary>
+/// Writes priced inferences: each once into the ledger (keyed by inference id: a redelivered event adds nothing) and,
+/// for the ones new to the ledger, into the per-minute rollups, in one transaction. Multi-row SQL that runs as is on
+/// PostgreSQL and SQLite (<c>ON CONFLICT</c>, <c>RETURNING</c>); rollups add up in integers (nano-dollars), so sums are exact.
+/// </summary>
+public sealed class CostLedger(CostAccountantDbContext db)
+{
+    private const int RowsPerStatement = 500;
+
+    private static readonly string[] CostColumns =
+    [
+        "inference_id", "project_id", "trace_id", "key_id", "user_id", "feature", "prompt_name", "prompt_version", "deployment", "provider",
+        "model", "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens", "priced",
+        "input_cost_nanos", "output_cost_nanos", "cached_input_cost_nanos", "cache_write_cost_nanos", "total_cost_nanos", "price_id",
+        "cache_hit", "occurred_at", "published",
+    ];
+
+    private static readonly string[] RollupColumns =
+    [
+        "project_id", "minute", "model", "feature", "key_id", "user_id", "deployment", "prompt", "requests", "unpriced_requests",
+        "input_tokens", "output_tokens", "cached_input_tokens", "cost_nanos",
+    ];
+
+    private bool Postgres => db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
+
+    private string Table(string name) => Postgres ? $"{CostAccountantDbContext.Schema}.{name}" : name;
+
+    /// <summary>Records the costs; returns those that were new to the ledger.</summary>
+    public async Task<List<CostRecord>> RecordAsync(IReadOnlyList<CostRecord> costs, CancellationToken cancellationToken)
+    {
+        var distinct = costs.DistinctBy(c => c.InferenceId).OrderBy(c => c.InferenceId).ToList();
+        var inserted = new HashSet<Guid>();
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
+        {
+            inserted.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var connection = db.Database.GetDbConnection();
+            foreach (var chunk in distinct.Chunk(RowsPerStatement))
+            {
+                await using var command = Command(connection, transaction.GetDbTransaction(), Table("costs"), CostColumns, chunk, CostValues,
+                    "ON CONFLICT (inference_id) DO NOTHING RETURNING inference_id");
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                    inserted.Add(reader.GetValue(0) is Guid g ? g : Guid.Parse(reader.GetString(0)));
+            }
+            var rollups = distinct.Where(c => inserted.Contains(c.InferenceId))
+                .GroupBy(Key)
+                .Select(g => new CostRollupRecord
+                {
+                    ProjectId = g.Key.ProjectId, Minute = g.Key.Minute, Model = g.Key.Model, Feature = g.Key.Feature, KeyId = g.Key.KeyId,
+                    UserId = g.Key.UserId, Deployment = g.Key.Deployment, Prompt = g.Key.Prompt,
+                    Requests = g.Count(),
+                    UnpricedRequests = g.Count(c => !c.Priced),
+                    InputTokens = g.Sum(c => c.InputTokens),
+                    OutputTokens = g.Sum(c => c.OutputTokens),
+                    CachedInputTokens = g.Sum(c => c.CachedInputTokens),
+                    CostNanos = g.Sum(c => c.TotalCostNanos ?? 0),
+                })
+                .OrderBy(r => r.ProjectId, StringComparer.Ordinal).ThenBy(r => r.Minute).ThenBy(r => r.Model, StringComparer.Ordinal)
+                .ToList();
+            var sums = string.Join(", ", RollupColumns.Skip(8).Select(c => $"{c} = t.{c} + excluded.{c}"));
+            foreach (var chunk in rollups.Chunk(RowsPerStatement))
+            {
+                await using var command = Command(connection, transaction.GetDbTransaction(), Table("cost_rollups"), RollupColumns, chunk, RollupValues,
+                    $"ON CONFLICT (project_id, minute, model, feature, key_id, user_id, deployment, prompt) DO UPDATE SET {sums}");
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        });
+        return distinct.Where(c => inserted.Contains(c.InferenceId)).ToList();
+    }
+
+    /// <summary>The rollup a cost adds to: its minute and its dimensions (empty string for "none"; capped to the key sizes).</summary>
+    public static (string ProjectId, DateTime Minute, string Model, string Feature, string KeyId, string UserId, string Deployment, string Prompt) Key(CostRecord c) =>
+        (c.ProjectId,
+            new DateTime(c.OccurredAt.Ticks - c.OccurredAt.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc),
+            Cap(c.Model, 200), Cap(c.Feature, 256), Cap(c.KeyId, 64), Cap(c.UserId, 256), Cap(c.Deployment, 200),
+            c.PromptName is null ? "" : Cap($"{c.PromptName}#{c.PromptVersion}", 300));
+
+    private static string Cap(string? value, int max) => value is null ? "" : value.Length <= max ? value : value[..max];
+
+    private static object?[] CostValues(CostRecord c) =>
+    [
+        c.InferenceId, c.ProjectId, c.TraceId, c.KeyId, c.UserId, c.Feature, c.PromptName, c.PromptVersion, c.Deployment, c.Provider,
+        c.Model, c.InputTokens, c.OutputTokens, c.CachedInputTokens, c.CacheWriteInputTokens, c.ReasoningTokens, c.Priced,
+        c.InputCostNanos, c.OutputCostNanos, c.CachedInputCostNanos, c.CacheWriteCostNanos, c.TotalCostNanos, c.PriceId,
+        c.CacheHit, c.OccurredAt, false,
+    ];
+
+    private static object?[] RollupValues(CostRollupRecord r) =>
+    [
+        r.ProjectId, r.Minute, r.Model, r.Feature, r.KeyId, r.UserId, r.Deployment, r.Prompt, r.Requests, r.UnpricedRequests,
+        r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.CostNanos,
+    ];
+
+    private DbCommand Command<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns, IReadOnlyList<T> rows,
+        Func<T, object?[]> values, string tail)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var sql = new StringBuilder($"INSERT INTO {table} AS t ({string.Join(", ", columns)}) VALUES ");
+        var index = 0;
+        for (var r = 0; r < rows.Count; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            var row = values(rows[r]);
+            for (var c = 0; c < row.Length; c++)
+            {
+                var name = "@p" + index++;
+                sql.Append(c == 0 ? "" : ", ").Append(name);
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = row[c] switch
+                {
+                    null => DBNull.Value,
+                    DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc),
+                    // EF Core keeps Guids in SQLite as upper-case text; the ADO provider alone would write a blob.
+                    Guid g when !Postgres => g.ToString().ToUpperInvariant(),
+                    var v => v,
+                };
+                command.Parameters.Add(parameter);
+            }
+            sql.Append(')');
+        }
+        command.CommandText = sql.Append(' ').Append(tail).ToString();
+        return command;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics.Metrics;
+using LlmOps.Contracts.Inference;
+using LlmOps.CostAccountant.Features.Prices;
+using LlmOps.CostAccountant.Infrastructure;
+using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Telemetry;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmOps.CostAccountant.Features.Costing;
+
+/// <summary>
+/// Prices gateway requests in batches: each into the ledger once, then one CostRecorded per inference, confirmed by the
+/// broker before the ledger marks it published. A redelivered batch adds nothing to the ledger and republishes only what
+/// was not confirmed (so a crash between the two can publish a CostRecorded twice: consumers deduplicate on the
+/// inference id). An unknown model's cost is recorded as unpriced and counted, never as $0.
+/// </summary>
+public sealed class InferenceCostConsumer(PriceCatalog catalog, CostLedger ledger, CostAccountantDbContext db, BoundedPublisher publisher)
+    : IConsumer<Batch<InferenceCompleted>>
+{
+    private static readonly Counter<long> Unpriced = LlmOpsTelemetry.Meter.CreateCounter<long>(
+        "llmops.cost.unpriced_inferences", description: "Inferences with tokens but no known price (by model)");
+
+    private static readonly Counter<double> Spend = LlmOpsTelemetry.Meter.CreateCounter<double>(
+        "llmops.cost.usd", unit: "USD", description: "Priced spend recorded, by project and model");
+
+    public async Task Consume(ConsumeContext<Batch<InferenceCompleted>> context)
+    {
+        var costs = context.Message.Select(m => Pricing.Cost(m.Message, catalog)).ToList();
+        foreach (var recorded in await ledger.RecordAsync(costs, context.CancellationToken))
+        {
+            if (!recorded.Priced)
+                Unpriced.Add(1, new KeyValuePair<string, object?>("model", recorded.Model));
+            else if (recorded.TotalCostNanos is > 0 and var nanos)
+                Spend.Add((double)Pricing.Dollars(nanos)!.Value, new KeyValuePair<string, object?>("project", recorded.ProjectId),
+                    new KeyValuePair<string, object?>("model", recorded.Model));
+        }
+
+        var ids = costs.Select(c => c.InferenceId).Distinct().ToList();
+        var pending = await db.Costs.AsNoTracking().Where(c => ids.Contains(c.InferenceId) && !c.Published).ToListAsync(context.CancellationToken);
+        await Task.WhenAll(pending.Select(cost => publisher.PublishAsync(Pricing.Message(cost), context.CancellationToken)));
+        var published = pending.Select(c => c.InferenceId).ToList();
+        if (published.Count > 0)
+            await db.Costs.Where(c => published.Contains(c.InferenceId)).ExecuteUpdateAsync(set => set.SetProperty(c => c.Published, true), context.CancellationToken);
+    }
+}
