@@ -23,6 +23,7 @@ public static class FeedbackIngestExtensions
         builder.AddServiceDbContext<FeedbackIngestDbContext>(ServiceName);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<FeedbackPublisher>();
+        builder.Services.AddSingleton<TraceOwnership>();
         builder.Services.AddHostedService<FeedbackRepublisher>();
         var perSecond = builder.Configuration.GetValue("FeedbackIngest:RequestsPerSecondPerKey", 200);
         builder.Services.AddRateLimiter(limiter =>

@@ -39,6 +39,7 @@ public static class TraceCollectorExtensions
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
                 .SetConcurrencyLimit(options.BusBatchConcurrency)),
             prefetch: options.BusBatchSize * options.BusBatchConcurrency);
+        builder.AddServiceConsumer<GetTraceProjectsConsumer>(ServiceName);
         builder.AddServiceConsumer<Features.Scores.ScoreRecordedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(options.BusBatchSize)
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))),

@@ -42,6 +42,8 @@ public static class ContractCatalog
         [typeof(ApiKeyRevoked)] = "urn:message:LlmOps.Contracts.Access:ApiKeyRevoked",
         [typeof(GetApiKeySnapshot)] = "urn:message:LlmOps.Contracts.Access:GetApiKeySnapshot",
         [typeof(ApiKeySnapshot)] = "urn:message:LlmOps.Contracts.Access:ApiKeySnapshot",
+        [typeof(GetTraceProjects)] = "urn:message:LlmOps.Contracts.Tracing:GetTraceProjects",
+        [typeof(TraceProjects)] = "urn:message:LlmOps.Contracts.Tracing:TraceProjects",
     };
 
     /// <summary>Records that only appear inside messages.</summary>

@@ -61,6 +61,8 @@ public class FeedbackTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
+            // No trace-collector in this host: the ownership check has its own test (TraceOwnershipTests).
+            ["FeedbackIngest:CheckTraceProject"] = "false",
         };
         foreach (var (key, value) in extra ?? [])
             settings[key] = value;

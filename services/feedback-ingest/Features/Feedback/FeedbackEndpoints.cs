@@ -11,7 +11,8 @@ namespace LlmOps.FeedbackIngest.Features.Feedback;
 /// project comes from the key). Every item is checked first; any invalid item refuses the request with each problem named,
 /// so a batch is all or nothing. 202 with the feedback ids once the broker confirmed; 503 with Retry-After when it did
 /// not (the feedback is kept and published later; resend with the same idempotency keys to be sure it counts once).
-/// Feedback for a trace the platform has not seen yet is accepted: traces can arrive later.
+/// Feedback for a trace the platform has not seen yet is accepted (traces can arrive later); a trace that belongs to another
+/// project is a 404 (see <see cref="TraceOwnership"/>).
 /// <c>GET /api/feedback?traceId=</c> lists a trace's feedback.
 /// </summary>
 public static class FeedbackEndpoints
@@ -19,7 +20,7 @@ public static class FeedbackEndpoints
     public const int MaxBatch = 100;
     public const long MaxBodyBytes = 4 * 1024 * 1024;
 
-    public static async Task PostAsync(HttpContext context, FeedbackPublisher publisher, TimeProvider clock)
+    public static async Task PostAsync(HttpContext context, FeedbackPublisher publisher, TraceOwnership ownership, TimeProvider clock)
     {
         if (context.User.ProjectIdOf() is not { Length: > 0 } projectId)
         {
@@ -66,6 +67,11 @@ public static class FeedbackEndpoints
             if (problems.Count > 0)
             {
                 await Results.ValidationProblem(problems).ExecuteAsync(context);
+                return;
+            }
+            if ((await ownership.ForeignAsync(projectId, records.Select(r => r.TraceId), context.RequestAborted)) is { Count: > 0 } foreign)
+            {
+                await ErrorResponses.WriteAsync(context, 404, $"No trace {string.Join(", ", foreign)} in this key's project.", "trace_not_found");
                 return;
             }
             if (!await publisher.AcceptAsync(records, context.RequestAborted))
