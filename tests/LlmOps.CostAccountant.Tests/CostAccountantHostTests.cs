@@ -22,30 +22,7 @@ public class CostAccountantHostTests : IAsyncLifetime
     private const string KeyOfB = "cost-project-b-key-0123456789";
     private TestHost _host = null!;
 
-    public sealed class Captured
-    {
-        public ConcurrentQueue<CostRecorded> Messages { get; } = new();
-    }
 
-    public sealed class CaptureConsumer(Captured captured) : IConsumer<CostRecorded>
-    {
-        public Task Consume(ConsumeContext<CostRecorded> context)
-        {
-            captured.Messages.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class TwoProjectKeys : IApiKeyResolver
-    {
-        public ValueTask<CallerIdentity?> ResolveAsync(string presentedKey, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(presentedKey switch
-            {
-                KeyOfA => CallerIdentity.ForProject("project-a", "key-a"),
-                KeyOfB => CallerIdentity.ForProject("project-b", "key-b"),
-                _ => null,
-            });
-    }
 
     public async ValueTask InitializeAsync()
     {
@@ -59,9 +36,9 @@ public class CostAccountantHostTests : IAsyncLifetime
             {
                 builder.AddServiceDefaults(CostAccountantExtensions.ServiceName);
                 builder.AddCostAccountant();
-                builder.Services.AddSingleton<IApiKeyResolver, TwoProjectKeys>();
-                builder.Services.AddSingleton<Captured>();
-                builder.AddServiceConsumer<CaptureConsumer>("test");
+                builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((KeyOfA, "project-a"), (KeyOfB, "project-b")));
+                builder.Services.AddSingleton<MessageCapture<CostRecorded>>();
+                builder.AddServiceConsumer<CaptureConsumer<CostRecorded>>("test");
             },
             app =>
             {
@@ -73,7 +50,7 @@ public class CostAccountantHostTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
-    private ConcurrentQueue<CostRecorded> Recorded => _host.Services.GetRequiredService<Captured>().Messages;
+    private ConcurrentQueue<CostRecorded> Recorded => _host.Services.GetRequiredService<MessageCapture<CostRecorded>>().Messages;
 
     private static InferenceCompleted Inference(string project, string model, long input, long output, string? user = "u-1",
         string feature = "support", DateTimeOffset? at = null) => new()

@@ -21,40 +21,7 @@ public class FeedbackTests : IAsyncLifetime
     private const string KeyOfB = "feedback-project-b-key-0123456789";
     private TestHost _host = null!;
 
-    public sealed class Captured
-    {
-        public ConcurrentQueue<FeedbackReceived> Feedback { get; } = new();
-        public ConcurrentQueue<ScoreRecorded> Scores { get; } = new();
-    }
 
-    public sealed class FeedbackConsumer(Captured captured) : IConsumer<FeedbackReceived>
-    {
-        public Task Consume(ConsumeContext<FeedbackReceived> context)
-        {
-            captured.Feedback.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }
-    }
-
-    public sealed class ScoreConsumer(Captured captured) : IConsumer<ScoreRecorded>
-    {
-        public Task Consume(ConsumeContext<ScoreRecorded> context)
-        {
-            captured.Scores.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class TwoProjectKeys : IApiKeyResolver
-    {
-        public ValueTask<CallerIdentity?> ResolveAsync(string presentedKey, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(presentedKey switch
-            {
-                KeyOfA => CallerIdentity.ForProject("project-a", "key-a"),
-                KeyOfB => CallerIdentity.ForProject("project-b", "key-b"),
-                _ => null,
-            });
-    }
 
     internal static Task<TestHost> StartAsync(Dictionary<string, string?>? extra = null)
     {
@@ -71,10 +38,11 @@ public class FeedbackTests : IAsyncLifetime
             {
                 builder.AddServiceDefaults(FeedbackIngestExtensions.ServiceName);
                 builder.AddFeedbackIngest();
-                builder.Services.AddSingleton<IApiKeyResolver, TwoProjectKeys>();
-                builder.Services.AddSingleton<Captured>();
-                builder.AddServiceConsumer<FeedbackConsumer>("test");
-                builder.AddServiceConsumer<ScoreConsumer>("test");
+                builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((KeyOfA, "project-a"), (KeyOfB, "project-b")));
+                builder.Services.AddSingleton<MessageCapture<FeedbackReceived>>();
+                builder.Services.AddSingleton<MessageCapture<ScoreRecorded>>();
+                builder.AddServiceConsumer<CaptureConsumer<FeedbackReceived>>("test");
+                builder.AddServiceConsumer<CaptureConsumer<ScoreRecorded>>("test");
             },
             app =>
             {
@@ -88,7 +56,9 @@ public class FeedbackTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
-    private Captured Bus => _host.Services.GetRequiredService<Captured>();
+    private ConcurrentQueue<FeedbackReceived> Feedback => _host.Services.GetRequiredService<MessageCapture<FeedbackReceived>>().Messages;
+
+    private ConcurrentQueue<ScoreRecorded> Scores => _host.Services.GetRequiredService<MessageCapture<ScoreRecorded>>().Messages;
 
     private async Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(object body, string key = KeyOfA)
     {
@@ -111,12 +81,12 @@ public class FeedbackTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, second);
         var id = body!["ids"]![0]!.GetValue<Guid>();
         Assert.Equal(id, again!["ids"]![0]!.GetValue<Guid>());
-        var published = await Eventually.UntilAsync(() => Task.FromResult(Bus.Feedback.FirstOrDefault(f => f.FeedbackId == id)),
+        var published = await Eventually.UntilAsync(() => Task.FromResult(Feedback.FirstOrDefault(f => f.FeedbackId == id)),
             TimeSpan.FromSeconds(15), "FeedbackReceived");
-        var score = await Eventually.UntilAsync(() => Task.FromResult(Bus.Scores.FirstOrDefault(s => s.ScoreId == id)),
+        var score = await Eventually.UntilAsync(() => Task.FromResult(Scores.FirstOrDefault(s => s.ScoreId == id)),
             TimeSpan.FromSeconds(15), "the human score");
         await Task.Delay(300);
-        Assert.Single(Bus.Feedback, f => f.FeedbackId == id);
+        Assert.Single(Feedback, f => f.FeedbackId == id);
         Assert.Equal(("project-a", trace, "thumbs", 0d, "wrong date"), (published.ProjectId, published.TraceId, published.Kind, published.Value, published.Comment));
         Assert.Equal(("user_feedback", ScoreSources.Human, ScoreDataTypes.Boolean, 0d), (score.Name, score.Source, score.DataType, score.Value));
     }
@@ -138,11 +108,11 @@ public class FeedbackTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, status);
         var ids = body!["ids"]!.AsArray().Select(i => i!.GetValue<Guid>()).ToList();
         Assert.Equal(3, ids.Count);
-        await Eventually.TrueAsync(() => Task.FromResult(ids.All(id => Bus.Feedback.Any(f => f.FeedbackId == id))), TimeSpan.FromSeconds(15), "all three");
-        await Eventually.TrueAsync(() => Task.FromResult(Bus.Scores.Count(s => s.TraceId == trace) == 2), TimeSpan.FromSeconds(15), "two scores");
-        Assert.Contains(Bus.Scores, s => s.TraceId == trace && s.Name == "user_rating" && s.Value == 4);
-        Assert.Contains(Bus.Scores, s => s.TraceId == trace && s.Name == "user_correction" && s.ObservationId == "gen-1");
-        Assert.Equal("The order ships on Monday.", Bus.Feedback.Single(f => f.TraceId == trace && f.Kind == "correction").Correction);
+        await Eventually.TrueAsync(() => Task.FromResult(ids.All(id => Feedback.Any(f => f.FeedbackId == id))), TimeSpan.FromSeconds(15), "all three");
+        await Eventually.TrueAsync(() => Task.FromResult(Scores.Count(s => s.TraceId == trace) == 2), TimeSpan.FromSeconds(15), "two scores");
+        Assert.Contains(Scores, s => s.TraceId == trace && s.Name == "user_rating" && s.Value == 4);
+        Assert.Contains(Scores, s => s.TraceId == trace && s.Name == "user_correction" && s.ObservationId == "gen-1");
+        Assert.Equal("The order ships on Monday.", Feedback.Single(f => f.TraceId == trace && f.Kind == "correction").Correction);
 
         var mine = JsonNode.Parse(await _host.CreateClient(KeyOfA).GetStringAsync($"/api/feedback?traceId={trace}"))!;
         var theirs = JsonNode.Parse(await _host.CreateClient(KeyOfB).GetStringAsync($"/api/feedback?traceId={trace}"))!;
@@ -164,13 +134,13 @@ public class FeedbackTests : IAsyncLifetime
     public async Task Invalid_feedback_is_refused_with_what_is_wrong_and_nothing_is_published(string json, string reason)
     {
         using var client = _host.CreateClient(KeyOfA);
-        var before = Bus.Feedback.Count;
+        var before = Feedback.Count;
 
         var response = await client.PostAsync("/api/feedback", new StringContent(json, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(reason, await response.Content.ReadAsStringAsync());
-        Assert.Equal(before, Bus.Feedback.Count);
+        Assert.Equal(before, Feedback.Count);
     }
 
     [Fact]

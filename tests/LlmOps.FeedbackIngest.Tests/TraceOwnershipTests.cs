@@ -20,16 +20,6 @@ public class TraceOwnershipTests : IAsyncLifetime
     private const string KeyOfB = "owner-project-b-key-0123456789";
     private TestHost _host = null!;
 
-    private sealed class TwoProjectKeys : IApiKeyResolver
-    {
-        public ValueTask<CallerIdentity?> ResolveAsync(string presentedKey, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(presentedKey switch
-            {
-                KeyOfA => CallerIdentity.ForProject("project-a", "key-a"),
-                KeyOfB => CallerIdentity.ForProject("project-b", "key-b"),
-                _ => null,
-            });
-    }
 
     public async ValueTask InitializeAsync() =>
         _host = await TestHost.StartAsync(
@@ -38,7 +28,7 @@ public class TraceOwnershipTests : IAsyncLifetime
                 builder.AddServiceDefaults("feedback-platform");
                 builder.AddTraceCollector();
                 builder.AddFeedbackIngest();
-                builder.Services.AddSingleton<IApiKeyResolver, TwoProjectKeys>();
+                builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((KeyOfA, "project-a"), (KeyOfB, "project-b")));
             },
             app =>
             {

@@ -20,32 +20,9 @@ public sealed class CollectorHost : IAsyncDisposable
     private CollectorHost(TestHost host) => Host = host;
 
     public TestHost Host { get; }
-    public ConcurrentQueue<TraceCompleted> Completed => Host.Services.GetRequiredService<CompletedCapture>().Messages;
+    public ConcurrentQueue<TraceCompleted> Completed => Host.Services.GetRequiredService<MessageCapture<TraceCompleted>>().Messages;
 
-    public sealed class CompletedCapture
-    {
-        public ConcurrentQueue<TraceCompleted> Messages { get; } = new();
-    }
 
-    public sealed class CompletedConsumer(CompletedCapture capture) : IConsumer<TraceCompleted>
-    {
-        public Task Consume(ConsumeContext<TraceCompleted> context)
-        {
-            capture.Messages.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class TwoProjectKeys : IApiKeyResolver
-    {
-        public ValueTask<CallerIdentity?> ResolveAsync(string presentedKey, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(presentedKey switch
-            {
-                KeyOfA => CallerIdentity.ForProject("project-a", "key-a"),
-                KeyOfB => CallerIdentity.ForProject("project-b", "key-b"),
-                _ => null,
-            });
-    }
 
     public static async Task<CollectorHost> StartAsync(Dictionary<string, string?>? settings = null)
     {
@@ -68,9 +45,9 @@ public sealed class CollectorHost : IAsyncDisposable
             {
                 builder.AddServiceDefaults("trace-collector");
                 builder.AddTraceCollector();
-                builder.Services.AddSingleton<IApiKeyResolver, TwoProjectKeys>();
-                builder.Services.AddSingleton<CompletedCapture>();
-                builder.AddServiceConsumer<CompletedConsumer>("test");
+                builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((KeyOfA, "project-a"), (KeyOfB, "project-b")));
+                builder.Services.AddSingleton<MessageCapture<TraceCompleted>>();
+                builder.AddServiceConsumer<CaptureConsumer<TraceCompleted>>("test");
             },
             app =>
             {

@@ -14,16 +14,6 @@ public class GetTraceEndpointTests : IAsyncLifetime
     private const string KeyOfB = "project-b-key-0123456789";
     private TestHost _host = null!;
 
-    private sealed class TwoProjectKeys : IApiKeyResolver
-    {
-        public ValueTask<CallerIdentity?> ResolveAsync(string presentedKey, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(presentedKey switch
-            {
-                KeyOfA => CallerIdentity.ForProject("project-a", "key-a"),
-                KeyOfB => CallerIdentity.ForProject("project-b", "key-b"),
-                _ => null,
-            });
-    }
 
     public async ValueTask InitializeAsync() =>
         _host = await TestHost.StartAsync(
@@ -31,7 +21,7 @@ public class GetTraceEndpointTests : IAsyncLifetime
             {
                 builder.AddServiceDefaults("trace-collector");
                 builder.AddTraceCollector();
-                builder.Services.AddSingleton<IApiKeyResolver, TwoProjectKeys>();
+                builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((KeyOfA, "project-a"), (KeyOfB, "project-b")));
             },
             app =>
             {
