@@ -31,6 +31,8 @@ public static class CostAccountantExtensions
         builder.Services.AddSingleton<PriceCatalog>();
         builder.Services.AddHostedService<PriceCatalogLoader>();
         builder.Services.AddScoped<CostLedger>();
+        builder.Services.AddScoped<Features.Budgets.BudgetWatch>();
+        builder.Services.AddHostedService<Features.Budgets.BudgetPeriodTicker>();
         builder.AddServiceConsumer<InferenceCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(options.BatchSize)
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))),
@@ -46,6 +48,11 @@ public static class CostAccountantExtensions
         var prices = app.MapGroup("/api/prices").WithTags(ServiceName);
         prices.MapGet("/", PriceEndpoints.ListAsync);
         prices.MapPost("/", PriceEndpoints.AddAsync).RequireAuthorization(AuthExtensions.AdminPolicy);
+        var budgets = app.MapGroup("/api/budgets").WithTags(ServiceName);
+        budgets.MapGet("/", Features.Budgets.BudgetEndpoints.ListAsync);
+        budgets.MapPost("/", Features.Budgets.BudgetEndpoints.CreateAsync).RequireAuthorization(AuthExtensions.AdminPolicy);
+        budgets.MapPatch("/{id:guid}", Features.Budgets.BudgetEndpoints.UpdateAsync).RequireAuthorization(AuthExtensions.AdminPolicy);
+        budgets.MapDelete("/{id:guid}", Features.Budgets.BudgetEndpoints.DeleteAsync).RequireAuthorization(AuthExtensions.AdminPolicy);
         return app;
     }
 }

@@ -22,31 +22,7 @@ public class CostAccountantHostTests : IAsyncLifetime
     private const string KeyOfB = "cost-project-b-key-0123456789";
     private TestHost _host = null!;
 
-
-
-    public async ValueTask InitializeAsync()
-    {
-        // SQLite by default; LLMOPS_COST_TESTS_ON_POSTGRES=1 runs the same tests on a fresh database of the test PostgreSQL.
-        var settings = Environment.GetEnvironmentVariable("LLMOPS_COST_TESTS_ON_POSTGRES") == "1"
-            ? TestInfrastructure.PostgresSettings(await TestInfrastructure.CreateDatabaseAsync("cost"))
-            : new Dictionary<string, string?> { ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")) };
-        settings["CostAccountant:BatchWaitMs"] = "20";
-        _host = await TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults(CostAccountantExtensions.ServiceName);
-                builder.AddCostAccountant();
-                builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((KeyOfA, "project-a"), (KeyOfB, "project-b")));
-                builder.Services.AddSingleton<MessageCapture<CostRecorded>>();
-                builder.AddServiceConsumer<CaptureConsumer<CostRecorded>>("test");
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapCostAccountantEndpoints();
-            },
-            settings);
-    }
+    public async ValueTask InitializeAsync() => _host = await CostHost.StartAsync(KeyOfA, KeyOfB);
 
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 

@@ -9,6 +9,8 @@ public sealed class CostAccountantDbContext(DbContextOptions<CostAccountantDbCon
     public DbSet<PriceRecord> Prices => Set<PriceRecord>();
     public DbSet<CostRecord> Costs => Set<CostRecord>();
     public DbSet<CostRollupRecord> Rollups => Set<CostRollupRecord>();
+    public DbSet<BudgetRecord> Budgets => Set<BudgetRecord>();
+    public DbSet<BudgetStateRecord> BudgetStates => Set<BudgetStateRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -64,6 +66,36 @@ public sealed class CostAccountantDbContext(DbContextOptions<CostAccountantDbCon
             cost.Property(c => c.OccurredAt).HasColumnName("occurred_at");
             cost.Property(c => c.Published).HasColumnName("published");
             cost.HasIndex(c => new { c.ProjectId, c.OccurredAt }).HasDatabaseName("ix_costs_project_time");
+        });
+
+        modelBuilder.Entity<BudgetRecord>(budget =>
+        {
+            budget.ToTable("budgets");
+            budget.HasKey(b => b.Id);
+            budget.Property(b => b.Id).HasColumnName("id");
+            budget.Property(b => b.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            budget.Property(b => b.Scope).HasColumnName("scope").HasMaxLength(16);
+            budget.Property(b => b.ScopeValue).HasColumnName("scope_value").HasMaxLength(256);
+            budget.Property(b => b.Period).HasColumnName("period").HasMaxLength(16);
+            budget.Property(b => b.RollingHours).HasColumnName("rolling_hours");
+            budget.Property(b => b.AmountNanos).HasColumnName("amount_nanos");
+            budget.Property(b => b.Thresholds).HasColumnName("thresholds");
+            budget.Property(b => b.CreatedAt).HasColumnName("created_at");
+            budget.Property(b => b.UpdatedAt).HasColumnName("updated_at");
+            budget.HasIndex(b => b.ProjectId).HasDatabaseName("ix_budgets_project");
+        });
+
+        modelBuilder.Entity<BudgetStateRecord>(state =>
+        {
+            state.ToTable("budget_states");
+            state.HasKey(s => s.BudgetId);
+            state.Property(s => s.BudgetId).HasColumnName("budget_id");
+            state.Property(s => s.PeriodStart).HasColumnName("period_start");
+            state.Property(s => s.SpentNanos).HasColumnName("spent_nanos");
+            state.Property(s => s.CrossedMask).HasColumnName("crossed_mask");
+            state.Property(s => s.Exhausted).HasColumnName("exhausted");
+            state.Property(s => s.Version).HasColumnName("version");
+            state.Property(s => s.UpdatedAt).HasColumnName("updated_at");
         });
 
         modelBuilder.Entity<CostRollupRecord>(rollup =>

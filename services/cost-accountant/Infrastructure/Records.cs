@@ -89,3 +89,46 @@ public sealed class CostRollupRecord
     /// <summary>USD × 10⁹ of the priced requests.</summary>
     public long CostNanos { get; set; }
 }
+
+/// <summary>A spending limit for a project, or one feature, key or user of it, per day, calendar month or rolling window.</summary>
+public sealed class BudgetRecord
+{
+    public Guid Id { get; set; }
+    public required string ProjectId { get; set; }
+
+    /// <summary><c>project</c>, <c>feature</c>, <c>key</c> or <c>user</c>.</summary>
+    public required string Scope { get; set; }
+
+    /// <summary>The feature, key id or user id (the project id for project budgets).</summary>
+    public required string ScopeValue { get; set; }
+
+    /// <summary><c>day</c> or <c>month</c> (UTC calendar), or <c>rolling</c> (the last <see cref="RollingHours"/>).</summary>
+    public required string Period { get; set; }
+
+    public int? RollingHours { get; set; }
+    public long AmountNanos { get; set; }
+
+    /// <summary>Percentages of the amount, ascending (JSON array), e.g. [50, 80, 100].</summary>
+    public required string Thresholds { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// Where a budget stands in its current period: what was spent, which thresholds were announced, whether it is exhausted.
+/// <see cref="Version"/> makes every change a compare-and-set, so with several replicas each event is claimed once.
+/// </summary>
+public sealed class BudgetStateRecord
+{
+    public Guid BudgetId { get; set; }
+    public DateTime PeriodStart { get; set; }
+    public long SpentNanos { get; set; }
+
+    /// <summary>Bit i set: threshold i of the budget was announced in this period.</summary>
+    public int CrossedMask { get; set; }
+
+    public bool Exhausted { get; set; }
+    public int Version { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

@@ -15,7 +15,8 @@ namespace LlmOps.CostAccountant.Features.Costing;
 /// was not confirmed (so a crash between the two can publish a CostRecorded twice: consumers deduplicate on the
 /// inference id). An unknown model's cost is recorded as unpriced and counted, never as $0.
 /// </summary>
-public sealed class InferenceCostConsumer(PriceCatalog catalog, CostLedger ledger, CostAccountantDbContext db, BoundedPublisher publisher)
+public sealed class InferenceCostConsumer(PriceCatalog catalog, CostLedger ledger, CostAccountantDbContext db, BoundedPublisher publisher,
+    Budgets.BudgetWatch budgets)
     : IConsumer<Batch<InferenceCompleted>>
 {
     private static readonly Counter<long> Unpriced = LlmOpsTelemetry.Meter.CreateCounter<long>(
@@ -27,7 +28,8 @@ public sealed class InferenceCostConsumer(PriceCatalog catalog, CostLedger ledge
     public async Task Consume(ConsumeContext<Batch<InferenceCompleted>> context)
     {
         var costs = context.Message.Select(m => Pricing.Cost(m.Message, catalog)).ToList();
-        foreach (var recorded in await ledger.RecordAsync(costs, context.CancellationToken))
+        var newlyRecorded = await ledger.RecordAsync(costs, context.CancellationToken);
+        foreach (var recorded in newlyRecorded)
         {
             if (!recorded.Priced)
                 Unpriced.Add(1, new KeyValuePair<string, object?>("model", recorded.Model));
@@ -35,6 +37,9 @@ public sealed class InferenceCostConsumer(PriceCatalog catalog, CostLedger ledge
                 Spend.Add((double)Pricing.Dollars(nanos)!.Value, new KeyValuePair<string, object?>("project", recorded.ProjectId),
                     new KeyValuePair<string, object?>("model", recorded.Model));
         }
+
+        // Budgets of the projects that spent: thresholds and exhaustion announced once each.
+        await budgets.EvaluateProjectsAsync(newlyRecorded.Where(c => c.TotalCostNanos > 0).Select(c => c.ProjectId), context.CancellationToken);
 
         var ids = costs.Select(c => c.InferenceId).Distinct().ToList();
         var pending = await db.Costs.AsNoTracking().Where(c => ids.Contains(c.InferenceId) && !c.Published).ToListAsync(context.CancellationToken);
