@@ -15,4 +15,8 @@ public sealed class CostAccountantOptions
 
     [Range(1, 10_000)]
     public int BatchWaitMs { get; set; } = 100;
+
+    /// <summary>Batches priced at once per replica (the ledger insert is idempotent, the rollups add up atomically).</summary>
+    [Range(1, 16)]
+    public int BatchConcurrency { get; set; } = 2;
 }

@@ -35,8 +35,9 @@ public static class CostAccountantExtensions
         builder.Services.AddHostedService<Features.Budgets.BudgetPeriodTicker>();
         builder.AddServiceConsumer<InferenceCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(options.BatchSize)
-                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))),
-            prefetch: options.BatchSize);
+                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))
+                .SetConcurrencyLimit(options.BatchConcurrency)),
+            prefetch: options.BatchSize * options.BatchConcurrency);
         return builder;
     }
 

@@ -1,0 +1,126 @@
+// cost-accountant and feedback-ingest against the test RabbitMQ and PostgreSQL (start them first: scripts/deps.sh start):
+//   1. InferenceCompleted published to RabbitMQ → priced into the ledger (rows/s, and CostRecorded confirmed per second);
+//   2. POST /api/feedback in batches of 100, 4 at a time → accepted feedbacks/s (each answered after the broker confirmed
+//      its FeedbackReceived and its score).
+//   dotnet run -c Release --project scripts/bench/Costs -- [inferences=20000] [feedbacks=20000]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using LlmOps.Contracts.Inference;
+using LlmOps.CostAccountant;
+using LlmOps.FeedbackIngest;
+using LlmOps.ServiceDefaults;
+using LlmOps.ServiceDefaults.Auth;
+using LlmOps.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+var inferences = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
+var feedbacks = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
+const string Key = "bench-costs-key-0123456789";
+
+var database = await TestInfrastructure.CreateDatabaseAsync("costs-bench");
+var vhost = await TestInfrastructure.CreateVirtualHostAsync();
+var settings = TestInfrastructure.RabbitMqSettings(vhost);
+foreach (var (key, value) in TestInfrastructure.PostgresSettings(database))
+    settings[key] = value;
+settings["Serilog:MinimumLevel:Default"] = "Warning";
+// The bench measures throughput, not the per-key limit.
+settings["FeedbackIngest:RequestsPerSecondPerKey"] = "1000000";
+settings["FeedbackIngest:CheckTraceProject"] = "false";
+await using var host = await TestHost.StartAsync(
+    builder =>
+    {
+        builder.AddServiceDefaults("costs-bench");
+        builder.AddCostAccountant();
+        builder.AddFeedbackIngest();
+        builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((Key, "bench")));
+    },
+    app =>
+    {
+        app.MapDefaultEndpoints();
+        app.MapCostAccountantEndpoints();
+        app.MapFeedbackIngestEndpoints();
+    },
+    settings);
+using (var probe = host.CreateClient())
+{
+    while (!(await probe.GetAsync("/health/ready")).IsSuccessStatusCode)
+        await Task.Delay(100);
+}
+await using var sql = NpgsqlDataSource.Create(database);
+async Task<long> CountAsync(string query)
+{
+    await using var command = sql.CreateCommand(query);
+    return (long)(await command.ExecuteScalarAsync())!;
+}
+
+// 1. Pricing.
+var bus = host.Services.GetRequiredService<IBus>();
+var clock = Stopwatch.StartNew();
+for (var offset = 0; offset < inferences; offset += 1_000)
+    await Task.WhenAll(Enumerable.Range(offset, Math.Min(1_000, inferences - offset)).Select(_ => bus.Publish(Inference())));
+var published = clock.Elapsed;
+while (await CountAsync("select count(*) from cost_accountant.costs where published") < inferences)
+    await Task.Delay(50);
+var done = clock.Elapsed;
+Console.WriteLine($"costs: {inferences} InferenceCompleted published in {published.TotalSeconds:0.0} s ({inferences / published.TotalSeconds:0}/s); " +
+    $"all priced, stored and their CostRecorded confirmed after {done.TotalSeconds:0.0} s: {inferences / done.TotalSeconds:0} inferences/s");
+
+// 2. Feedback.
+var requests = feedbacks / 100;
+var next = -1;
+var latencies = new List<double>();
+clock.Restart();
+await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+{
+    using var client = host.CreateClient(Key);
+    int index;
+    while ((index = Interlocked.Increment(ref next)) < requests)
+    {
+        var batch = new
+        {
+            feedback = Enumerable.Range(0, 100).Select(i => new
+            {
+                traceId = Guid.NewGuid().ToString("N"), kind = i % 2 == 0 ? "thumbs" : "rating", value = i % 2 == 0 ? 1 : 4,
+                idempotencyKey = $"{index}-{i}",
+            }),
+        };
+        var started = Stopwatch.GetTimestamp();
+        var response = await client.PostAsJsonAsync("/api/feedback", batch);
+        if ((int)response.StatusCode != 202)
+            throw new InvalidOperationException($"feedback answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        lock (latencies)
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}));
+var elapsed = clock.Elapsed;
+latencies.Sort();
+Console.WriteLine($"feedback: {requests * 100} accepted (batches of 100, 4 at a time) in {elapsed.TotalSeconds:0.0} s: " +
+    $"{requests * 100 / elapsed.TotalSeconds:0} feedbacks/s with broker confirms; request p50 {latencies[latencies.Count / 2]:0} ms, " +
+    $"p99 {latencies[(int)(latencies.Count * 0.99)]:0} ms");
+await TestInfrastructure.DeleteVirtualHostAsync(vhost);
+return;
+
+static InferenceCompleted Inference()
+{
+    var now = DateTimeOffset.UtcNow;
+    return new InferenceCompleted
+    {
+        InferenceId = Guid.CreateVersion7(),
+        ProjectId = "bench",
+        KeyId = "k",
+        UserId = "u-" + Random.Shared.Next(100),
+        Feature = "f-" + Random.Shared.Next(5),
+        TraceId = ActivityTraceId.CreateRandom().ToHexString(),
+        SpanId = ActivitySpanId.CreateRandom().ToHexString(),
+        RequestedModel = "gpt-4o-mini",
+        Provider = "openai",
+        Deployment = "openai",
+        Usage = new TokenUsage { InputTokens = 812, OutputTokens = 96, CachedInputTokens = 256 },
+        StartedAt = now.AddMilliseconds(-900),
+        CompletedAt = now,
+        Status = InferenceStatuses.Success,
+    };
+}
