@@ -36,6 +36,13 @@ public static class LlmOpsClaims
 
     public static string? KeyIdOf(this ClaimsPrincipal principal) => principal.FindFirst(KeyId)?.Value;
 
+    /// <summary>
+    /// The project a query is narrowed to: a project key's own project, whatever it asks for (none if the key has none,
+    /// so it sees nothing); the admin's <paramref name="requested"/> project, or null for every project.
+    /// </summary>
+    public static string? ProjectFilter(this ClaimsPrincipal principal, string? requested) =>
+        principal.IsAdmin() ? (string.IsNullOrEmpty(requested) ? null : requested) : principal.ProjectIdOf() ?? "";
+
     /// <summary>True when the caller may see data of <paramref name="projectId"/>: the admin sees every project.</summary>
     public static bool CanAccessProject(this ClaimsPrincipal principal, string projectId) =>
         principal.IsAdmin() || string.Equals(principal.ProjectIdOf(), projectId, StringComparison.Ordinal);

@@ -51,7 +51,7 @@ public static class BudgetEndpoints
             ScopeValue = scope == BudgetScopes.Project ? request.ProjectId! : request.ScopeValue!,
             Period = request.Period!,
             RollingHours = request.Period == "rolling" ? request.RollingHours : null,
-            AmountNanos = Nanos(request.Amount!.Value),
+            AmountNanos = Pricing.Nanos(request.Amount!.Value),
             Thresholds = JsonSerializer.Serialize((request.Thresholds ?? [50, 80, 100]).Distinct().Order().ToArray()),
             CreatedAt = now,
             UpdatedAt = now,
@@ -76,7 +76,7 @@ public static class BudgetEndpoints
         if (budget is null)
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No budget {id}.");
         if (request.Amount is { } amount)
-            budget.AmountNanos = Nanos(amount);
+            budget.AmountNanos = Pricing.Nanos(amount);
         if (request.Thresholds is { } thresholds)
         {
             budget.Thresholds = JsonSerializer.Serialize(thresholds.Distinct().Order().ToArray());
@@ -109,9 +109,8 @@ public static class BudgetEndpoints
     public static async Task<IResult> ListAsync(HttpContext context, CostAccountantDbContext db, string? projectId, CancellationToken cancellationToken)
     {
         var query = db.Budgets.AsNoTracking();
-        query = context.User.IsAdmin()
-            ? string.IsNullOrEmpty(projectId) ? query : query.Where(b => b.ProjectId == projectId)
-            : query.Where(b => b.ProjectId == (context.User.ProjectIdOf() ?? ""));
+        if (context.User.ProjectFilter(projectId) is { } only)
+            query = query.Where(b => b.ProjectId == only);
         var budgets = await query.OrderBy(b => b.ProjectId).ThenBy(b => b.CreatedAt).Take(1_000).ToListAsync(cancellationToken);
         var views = new List<object>(budgets.Count);
         foreach (var budget in budgets)
@@ -144,6 +143,4 @@ public static class BudgetEndpoints
         if (thresholds is { } list && (list.Count is 0 or > 16 || list.Any(t => t is <= 0 or > 1000 || double.IsNaN(t))))
             errors["thresholds"] = ["1 to 16 percentages of the amount, each above 0 and at most 1000."];
     }
-
-    private static long Nanos(decimal dollars) => (long)Math.Round(dollars * 1_000_000_000m);
 }

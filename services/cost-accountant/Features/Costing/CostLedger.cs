@@ -1,6 +1,5 @@
-using System.Data.Common;
-using System.Text;
 using LlmOps.CostAccountant.Infrastructure;
+using LlmOps.ServiceDefaults.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -29,9 +28,7 @@ public sealed class CostLedger(CostAccountantDbContext db)
         "input_tokens", "output_tokens", "cached_input_tokens", "cost_nanos",
     ];
 
-    private bool Postgres => db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
-
-    private string Table(string name) => Postgres ? $"{CostAccountantDbContext.Schema}.{name}" : name;
+    private string Table(string name) => db.Database.Table(CostAccountantDbContext.Schema, name);
 
     /// <summary>Records the costs; returns those that were new to the ledger.</summary>
     public async Task<List<CostRecord>> RecordAsync(IReadOnlyList<CostRecord> costs, CancellationToken cancellationToken)
@@ -46,7 +43,7 @@ public sealed class CostLedger(CostAccountantDbContext db)
             var connection = db.Database.GetDbConnection();
             foreach (var chunk in distinct.Chunk(RowsPerStatement))
             {
-                await using var command = Command(connection, transaction.GetDbTransaction(), Table("costs"), CostColumns, chunk, CostValues,
+                await using var command = BulkSql.Insert(connection, transaction.GetDbTransaction(), db.Database.IsPostgres(), Table("costs"), CostColumns, chunk, CostValues,
                     "ON CONFLICT (inference_id) DO NOTHING RETURNING inference_id");
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
@@ -70,7 +67,7 @@ public sealed class CostLedger(CostAccountantDbContext db)
             var sums = string.Join(", ", RollupColumns.Skip(8).Select(c => $"{c} = t.{c} + excluded.{c}"));
             foreach (var chunk in rollups.Chunk(RowsPerStatement))
             {
-                await using var command = Command(connection, transaction.GetDbTransaction(), Table("cost_rollups"), RollupColumns, chunk, RollupValues,
+                await using var command = BulkSql.Insert(connection, transaction.GetDbTransaction(), db.Database.IsPostgres(), Table("cost_rollups"), RollupColumns, chunk, RollupValues,
                     $"ON CONFLICT (project_id, minute, model, feature, key_id, user_id, deployment, prompt) DO UPDATE SET {sums}");
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -101,37 +98,4 @@ public sealed class CostLedger(CostAccountantDbContext db)
         r.ProjectId, r.Minute, r.Model, r.Feature, r.KeyId, r.UserId, r.Deployment, r.Prompt, r.Requests, r.UnpricedRequests,
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.CostNanos,
     ];
-
-    private DbCommand Command<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns, IReadOnlyList<T> rows,
-        Func<T, object?[]> values, string tail)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        var sql = new StringBuilder($"INSERT INTO {table} AS t ({string.Join(", ", columns)}) VALUES ");
-        var index = 0;
-        for (var r = 0; r < rows.Count; r++)
-        {
-            sql.Append(r == 0 ? "(" : ", (");
-            var row = values(rows[r]);
-            for (var c = 0; c < row.Length; c++)
-            {
-                var name = "@p" + index++;
-                sql.Append(c == 0 ? "" : ", ").Append(name);
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                parameter.Value = row[c] switch
-                {
-                    null => DBNull.Value,
-                    DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc),
-                    // EF Core keeps Guids in SQLite as upper-case text; the ADO provider alone would write a blob.
-                    Guid g when !Postgres => g.ToString().ToUpperInvariant(),
-                    var v => v,
-                };
-                command.Parameters.Add(parameter);
-            }
-            sql.Append(')');
-        }
-        command.CommandText = sql.Append(' ').Append(tail).ToString();
-        return command;
-    }
 }

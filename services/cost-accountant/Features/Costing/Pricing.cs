@@ -76,6 +76,8 @@ public static class Pricing
 
     public static decimal? Dollars(long? nanos) => nanos is { } n ? n / NanosPerDollar : null;
 
+    public static long Nanos(decimal dollars) => (long)Math.Round(dollars * NanosPerDollar);
+
     public static CostRecorded Message(CostRecord cost) => new()
     {
         InferenceId = cost.InferenceId,

@@ -113,24 +113,14 @@ public static class CostEndpoints
 
     private static IQueryable<CostRollupRecord> Scoped(CostAccountantDbContext db, HttpContext context, string? projectId)
     {
-        var query = db.Rollups.AsNoTracking();
-        if (!context.User.IsAdmin())
-        {
-            var own = context.User.ProjectIdOf() ?? "";
-            return query.Where(r => r.ProjectId == own);
-        }
-        return string.IsNullOrEmpty(projectId) ? query : query.Where(r => r.ProjectId == projectId);
+        var only = context.User.ProjectFilter(projectId);
+        return only is null ? db.Rollups.AsNoTracking() : db.Rollups.AsNoTracking().Where(r => r.ProjectId == only);
     }
 
     private static IQueryable<CostRecord> Costs(CostAccountantDbContext db, HttpContext context, string? projectId)
     {
-        var query = db.Costs.AsNoTracking();
-        if (!context.User.IsAdmin())
-        {
-            var own = context.User.ProjectIdOf() ?? "";
-            return query.Where(c => c.ProjectId == own);
-        }
-        return string.IsNullOrEmpty(projectId) ? query : query.Where(c => c.ProjectId == projectId);
+        var only = context.User.ProjectFilter(projectId);
+        return only is null ? db.Costs.AsNoTracking() : db.Costs.AsNoTracking().Where(c => c.ProjectId == only);
     }
 
     private static Totals Sum(IEnumerable<CostRollupRecord> rows)

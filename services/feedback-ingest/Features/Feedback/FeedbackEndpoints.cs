@@ -94,9 +94,8 @@ public static class FeedbackEndpoints
             return;
         }
         var query = db.Feedback.AsNoTracking().Where(f => f.TraceId == traceId);
-        query = context.User.IsAdmin()
-            ? string.IsNullOrEmpty(projectId) ? query : query.Where(f => f.ProjectId == projectId)
-            : query.Where(f => f.ProjectId == (context.User.ProjectIdOf() ?? ""));
+        if (context.User.ProjectFilter(projectId) is { } only)
+            query = query.Where(f => f.ProjectId == only);
         var feedback = await query.OrderBy(f => f.ReceivedAt).Take(1_000).ToListAsync(context.RequestAborted);
         await context.Response.WriteAsJsonAsync(new
         {

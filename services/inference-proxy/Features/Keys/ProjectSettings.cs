@@ -45,18 +45,13 @@ public sealed record ProjectSettingValues(bool CaptureContent, int CacheTtlSecon
         };
 
     public static ProjectSettingValues Of(ProjectCreated m) =>
-        new(m.CaptureContent, m.CacheTtlSeconds, m.RequestsPerMinute, m.TokensPerMinute)
-        {
-            Rails = GuardrailSet.Compile(m.Guardrails),
-            SemanticCache = m.SemanticCache,
-        };
+        Of(m.CaptureContent, m.CacheTtlSeconds, m.RequestsPerMinute, m.TokensPerMinute, m.Guardrails, m.SemanticCache);
 
     public static ProjectSettingValues Of(ProjectUpdated m) =>
-        new(m.CaptureContent, m.CacheTtlSeconds, m.RequestsPerMinute, m.TokensPerMinute)
-        {
-            Rails = GuardrailSet.Compile(m.Guardrails),
-            SemanticCache = m.SemanticCache,
-        };
+        Of(m.CaptureContent, m.CacheTtlSeconds, m.RequestsPerMinute, m.TokensPerMinute, m.Guardrails, m.SemanticCache);
+
+    private static ProjectSettingValues Of(bool capture, int ttl, int? rpm, long? tpm, IReadOnlyList<GuardrailRule> rails, SemanticCacheSettings? semantic) =>
+        new(capture, ttl, rpm, tpm) { Rails = GuardrailSet.Compile(rails), SemanticCache = semantic };
 }
 
 /// <summary>How the project's structured settings are stored in its row.</summary>

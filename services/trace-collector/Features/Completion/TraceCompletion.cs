@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using LlmOps.Contracts.Tracing;
 using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Storage;
 using LlmOps.ServiceDefaults.Telemetry;
 using LlmOps.TraceCollector.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -116,8 +117,8 @@ public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOption
     {
         if (traces.Count == 0)
             return;
-        var postgres = db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
-        var table = postgres ? $"{TraceCollectorDbContext.Schema}.traces" : "traces";
+        var postgres = db.Database.IsPostgres();
+        var table = db.Database.Table(TraceCollectorDbContext.Schema, "traces");
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
@@ -127,9 +128,9 @@ public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOption
             for (var i = 0; i < traces.Count; i++)
             {
                 rows.Add($"(@p{i}, @i{i}, @t{i})");
-                Add(command, $"@p{i}", traces[i].ProjectId);
-                Add(command, $"@i{i}", traces[i].Id);
-                Add(command, $"@t{i}", DateTime.SpecifyKind(traces[i].LastActivityAt, DateTimeKind.Utc));
+                BulkSql.AddParameter(command, $"@p{i}", traces[i].ProjectId, postgres);
+                BulkSql.AddParameter(command, $"@i{i}", traces[i].Id, postgres);
+                BulkSql.AddParameter(command, $"@t{i}", traces[i].LastActivityAt, postgres);
             }
             command.CommandText = $"UPDATE {table} SET pending = FALSE, revision = revision + 1 " +
                 $"WHERE (project_id, id, last_activity_at) IN (VALUES {string.Join(", ", rows)})";
@@ -138,14 +139,6 @@ public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOption
         finally
         {
             await db.Database.CloseConnectionAsync();
-        }
-
-        static void Add(System.Data.Common.DbCommand command, string name, object value)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
-using System.Text;
+using LlmOps.ServiceDefaults.Storage;
 using LlmOps.ServiceDefaults.Telemetry;
 using LlmOps.TraceCollector.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -128,9 +128,7 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
         };
     }
 
-    private bool Postgres => db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
-
-    private string Table(string name) => Postgres ? $"{TraceCollectorDbContext.Schema}.{name}" : name;
+    private string Table(string name) => db.Database.Table(TraceCollectorDbContext.Schema, name);
 
     private async Task UpsertTracesAsync(DbConnection connection, DbTransaction transaction, List<TraceWrite> rows, bool overriding,
         DateTime now, CancellationToken cancellationToken)
@@ -282,39 +280,14 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
         }
 
         var perStatement = Math.Max(1, MaxParameters / columns.Length);
-        for (var offset = 0; offset < rows.Count; offset += perStatement)
+        foreach (var chunk in rows.Chunk(perStatement))
         {
-            var chunk = rows.Skip(offset).Take(perStatement).ToList();
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder(64 + chunk.Count * columns.Length * 8);
-            sql.Append("INSERT INTO ").Append(Table(table)).Append(" AS t (").Append(columnList).Append(") VALUES ");
-            var index = 0;
-            for (var r = 0; r < chunk.Count; r++)
+            await using var command = BulkSql.Insert(connection, transaction, postgres: false, Table(table), columns, chunk, row =>
             {
-                rowValues.Clear();
-                values(chunk[r], rowValues);
-                sql.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < rowValues.Count; c++)
-                {
-                    var name = "@p" + index++;
-                    sql.Append(c == 0 ? "" : ", ").Append(name);
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = name;
-                    parameter.Value = rowValues[c] switch
-                    {
-                        null => DBNull.Value,
-                        DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc),
-                        // EF Core keeps Guids in SQLite as upper-case text; the ADO provider alone would write a blob.
-                        Guid g => g.ToString().ToUpperInvariant(),
-                        var v => v,
-                    };
-                    command.Parameters.Add(parameter);
-                }
-                sql.Append(')');
-            }
-            sql.Append(' ').Append(conflict);
-            command.CommandText = sql.ToString();
+                var list = new List<object?>(columns.Length);
+                values(row, list);
+                return list;
+            }, conflict);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }

@@ -12,12 +12,7 @@ public static class TraceScope
 {
     public static IQueryable<TraceRecord> VisibleTo(this IQueryable<TraceRecord> traces, ClaimsPrincipal caller, string? projectId)
     {
-        if (!caller.IsAdmin())
-        {
-            // A project key without a project (never issued, but cheap to guard) must see nothing rather than everything.
-            var own = caller.ProjectIdOf() ?? "";
-            return traces.Where(t => t.ProjectId == own);
-        }
-        return string.IsNullOrEmpty(projectId) ? traces : traces.Where(t => t.ProjectId == projectId);
+        var only = caller.ProjectFilter(projectId);
+        return only is null ? traces : traces.Where(t => t.ProjectId == only);
     }
 }
