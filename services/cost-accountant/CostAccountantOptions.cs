@@ -13,6 +13,10 @@ public sealed class CostAccountantOptions
     [Range(1, 5_000)]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>InferenceCompletedBatch messages (each up to the gateway's PublishBatchSize events) priced per transaction at most.</summary>
+    [Range(1, 100)]
+    public int BatchMessages { get; set; } = 10;
+
     [Range(1, 10_000)]
     public int BatchWaitMs { get; set; } = 100;
 

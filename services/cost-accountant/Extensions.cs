@@ -31,6 +31,7 @@ public static class CostAccountantExtensions
         builder.Services.AddSingleton<PriceCatalog>();
         builder.Services.AddHostedService<PriceCatalogLoader>();
         builder.Services.AddScoped<CostLedger>();
+        builder.Services.AddScoped<InferencePricer>();
         builder.Services.AddScoped<Features.Budgets.BudgetWatch>();
         builder.Services.AddHostedService<Features.Budgets.BudgetPeriodTicker>();
         builder.AddServiceConsumer<InferenceCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
@@ -38,6 +39,11 @@ public static class CostAccountantExtensions
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))
                 .SetConcurrencyLimit(options.BatchConcurrency)),
             prefetch: options.BatchSize * options.BatchConcurrency);
+        builder.AddServiceConsumer<InferenceBatchCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(options.BatchMessages)
+                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))
+                .SetConcurrencyLimit(options.BatchConcurrency)),
+            prefetch: options.BatchMessages * options.BatchConcurrency);
         return builder;
     }
 

@@ -42,6 +42,13 @@ public sealed class InferenceProxyOptions
     public int PublishBatchSize { get; set; } = 100;
 
     /// <summary>
+    /// Publish each batch as one InferenceCompletedBatch message (the default, and what makes tens of thousands of
+    /// events a second possible) rather than one InferenceCompleted per request. Turn off only while consumers older
+    /// than the batch contract are still running.
+    /// </summary>
+    public bool PublishAsBatch { get; set; } = true;
+
+    /// <summary>
     /// How long the publisher waits for the broker to confirm a batch before spooling it to disk. Short: while the broker
     /// is away, events should reach the disk quickly rather than sit in memory.
     /// </summary>

@@ -29,6 +29,7 @@ public static class TraceCollectorExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<Features.Projects.RetentionPurge>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<TraceStore>();
+        builder.Services.AddScoped<InferenceTraceWriter>();
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddHostedService<IngestWriter>();
         builder.Services.AddSingleton<RecentEvents>();
@@ -39,11 +40,20 @@ public static class TraceCollectorExtensions
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
                 .SetConcurrencyLimit(options.BusBatchConcurrency)),
             prefetch: options.BusBatchSize * options.BusBatchConcurrency);
+        builder.AddServiceConsumer<InferenceCompletedBatchConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(options.BusBatchMessages)
+                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
+                .SetConcurrencyLimit(options.BusBatchConcurrency)),
+            prefetch: options.BusBatchMessages * options.BusBatchConcurrency);
         builder.AddServiceConsumer<GetTraceProjectsConsumer>(ServiceName);
         builder.AddServiceConsumer<Features.Scores.ScoreRecordedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(options.BusBatchSize)
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))),
             prefetch: options.BusBatchSize);
+        builder.AddServiceConsumer<Features.Scores.ScoreRecordedBatchConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(options.BusBatchMessages)
+                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))),
+            prefetch: options.BusBatchMessages);
         return builder;
     }
 

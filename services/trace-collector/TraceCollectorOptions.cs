@@ -10,6 +10,10 @@ public sealed class TraceCollectorOptions
     [Range(1, 5_000)]
     public int BusBatchSize { get; set; } = 500;
 
+    /// <summary>InferenceCompletedBatch messages (each up to the gateway's PublishBatchSize events) written per transaction at most.</summary>
+    [Range(1, 100)]
+    public int BusBatchMessages { get; set; } = 10;
+
     /// <summary>How long a batch waits to fill before it is written anyway.</summary>
     [Range(1, 10_000)]
     public int BusBatchWaitMs { get; set; } = 100;

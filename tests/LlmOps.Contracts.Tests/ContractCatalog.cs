@@ -44,6 +44,10 @@ public static class ContractCatalog
         [typeof(ApiKeySnapshot)] = "urn:message:LlmOps.Contracts.Access:ApiKeySnapshot",
         [typeof(GetTraceProjects)] = "urn:message:LlmOps.Contracts.Tracing:GetTraceProjects",
         [typeof(TraceProjects)] = "urn:message:LlmOps.Contracts.Tracing:TraceProjects",
+        [typeof(InferenceCompletedBatch)] = "urn:message:LlmOps.Contracts.Inference:InferenceCompletedBatch",
+        [typeof(CostRecordedBatch)] = "urn:message:LlmOps.Contracts.Cost:CostRecordedBatch",
+        [typeof(ScoreRecordedBatch)] = "urn:message:LlmOps.Contracts.Evaluation:ScoreRecordedBatch",
+        [typeof(FeedbackReceivedBatch)] = "urn:message:LlmOps.Contracts.Feedback:FeedbackReceivedBatch",
     };
 
     /// <summary>Records that only appear inside messages.</summary>

@@ -77,6 +77,31 @@ public class CostAccountantHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_gateway_batch_is_priced_per_inference_and_its_redelivery_or_an_overlap_with_single_events_adds_nothing()
+    {
+        var single = Inference("project-a", "gpt-4o-mini", 1_000_000, 0, user: "batch-user");
+        await PublishAsync(single);
+        await RecordedAsync(single.InferenceId);
+        var inferences = Enumerable.Range(0, 40).Select(_ => Inference("project-a", "gpt-4o-mini", 1_000_000, 0, user: "batch-user")).Append(single).ToList();
+        var publisher = _host.Services.GetRequiredService<BoundedPublisher>();
+
+        await publisher.PublishAsync(new InferenceCompletedBatch { Inferences = inferences }, CancellationToken.None);
+        foreach (var inference in inferences)
+            await RecordedAsync(inference.InferenceId);
+        // The redelivery carries one new inference: once that one is priced, the rest of the message was handled too.
+        var sentinel = Inference("project-a", "gpt-4o-mini", 1_000_000, 0, user: "batch-user");
+        await publisher.PublishAsync(new InferenceCompletedBatch { Inferences = [.. inferences, sentinel] }, CancellationToken.None);
+        await RecordedAsync(sentinel.InferenceId);
+        inferences.Add(sentinel);
+
+        Assert.All(inferences, i => Assert.Single(Recorded, r => r.InferenceId == i.InferenceId));
+        await using var scope = _host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CostAccountantDbContext>();
+        Assert.Equal(42, await db.Rollups.AsNoTracking().Where(r => r.ProjectId == "project-a" && r.UserId == "batch-user").SumAsync(r => r.Requests));
+        Assert.Equal(42, await db.Costs.AsNoTracking().CountAsync(c => c.UserId == "batch-user" && c.Published));
+    }
+
+    [Fact]
     public async Task Costs_are_grouped_by_time_and_dimensions_an_unknown_model_shows_as_unpriced_and_each_project_sees_its_own()
     {
         var at = DateTimeOffset.UtcNow.AddMinutes(-30);

@@ -25,7 +25,8 @@ public static class CostHost
                 builder.AddServiceDefaults(CostAccountantExtensions.ServiceName);
                 builder.AddCostAccountant();
                 builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((keyOfA, "project-a"), (keyOfB, "project-b")));
-                Capture<CostRecorded>(builder);
+                builder.Services.AddSingleton<MessageCapture<CostRecorded>>();
+                builder.AddServiceConsumer<BatchCaptureConsumer>("test");
                 Capture<BudgetThresholdCrossed>(builder);
                 Capture<BudgetExhausted>(builder);
                 Capture<BudgetRestored>(builder);
@@ -44,3 +45,4 @@ public static class CostHost
         builder.AddServiceConsumer<CaptureConsumer<T>>("test");
     }
 }
+

@@ -43,6 +43,7 @@ public class FeedbackTests : IAsyncLifetime
                 builder.Services.AddSingleton<MessageCapture<ScoreRecorded>>();
                 builder.AddServiceConsumer<CaptureConsumer<FeedbackReceived>>("test");
                 builder.AddServiceConsumer<CaptureConsumer<ScoreRecorded>>("test");
+                builder.AddServiceConsumer<BatchCaptureConsumer>("test");
             },
             app =>
             {

@@ -49,14 +49,26 @@ public static class GatewayHost
             settings);
 }
 
-public sealed class InferenceCaptureConsumer(InferenceCapture capture) : IConsumer<InferenceCompleted>
+public sealed class InferenceCaptureConsumer(InferenceCapture capture) : IConsumer<InferenceCompleted>, IConsumer<InferenceCompletedBatch>
 {
     public Task Consume(ConsumeContext<InferenceCompleted> context)
     {
-        capture.All[context.Message.InferenceId] = context.Message;
-        if (!context.Message.Metadata.ContainsKey("llmops.purpose"))
-            capture.ByTraceId[context.Message.TraceId] = context.Message;
+        Capture(context.Message);
         return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<InferenceCompletedBatch> context)
+    {
+        foreach (var inference in context.Message.Inferences)
+            Capture(inference);
+        return Task.CompletedTask;
+    }
+
+    private void Capture(InferenceCompleted inference)
+    {
+        capture.All[inference.InferenceId] = inference;
+        if (!inference.Metadata.ContainsKey("llmops.purpose"))
+            capture.ByTraceId[inference.TraceId] = inference;
     }
 }
 

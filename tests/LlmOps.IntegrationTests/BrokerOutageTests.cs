@@ -19,11 +19,18 @@ public sealed class DeliveryCounter
     public ConcurrentDictionary<Guid, int> Deliveries { get; } = new();
 }
 
-public sealed class DeliveryCountingConsumer(DeliveryCounter counter) : IConsumer<InferenceCompleted>
+public sealed class DeliveryCountingConsumer(DeliveryCounter counter) : IConsumer<InferenceCompleted>, IConsumer<InferenceCompletedBatch>
 {
     public Task Consume(ConsumeContext<InferenceCompleted> context)
     {
         counter.Deliveries.AddOrUpdate(context.Message.InferenceId, 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<InferenceCompletedBatch> context)
+    {
+        foreach (var inference in context.Message.Inferences)
+            counter.Deliveries.AddOrUpdate(inference.InferenceId, 1, (_, n) => n + 1);
         return Task.CompletedTask;
     }
 }

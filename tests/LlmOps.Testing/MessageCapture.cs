@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
+using LlmOps.Contracts.Cost;
+using LlmOps.Contracts.Evaluation;
+using LlmOps.Contracts.Feedback;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmOps.Testing;
 
@@ -14,6 +18,28 @@ public sealed class CaptureConsumer<T>(MessageCapture<T> capture) : IConsumer<T>
     public Task Consume(ConsumeContext<T> context)
     {
         capture.Messages.Enqueue(context.Message);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Unpacks the batch messages into the capture of their element type, when the test registered one: a test asserts on
+/// single events whichever way the service published them.
+/// </summary>
+public sealed class BatchCaptureConsumer(IServiceProvider services)
+    : IConsumer<CostRecordedBatch>, IConsumer<ScoreRecordedBatch>, IConsumer<FeedbackReceivedBatch>
+{
+    public Task Consume(ConsumeContext<CostRecordedBatch> context) => Add(context.Message.Costs);
+
+    public Task Consume(ConsumeContext<ScoreRecordedBatch> context) => Add(context.Message.Scores);
+
+    public Task Consume(ConsumeContext<FeedbackReceivedBatch> context) => Add(context.Message.Feedbacks);
+
+    private Task Add<T>(IEnumerable<T> messages) where T : class
+    {
+        if (services.GetService<MessageCapture<T>>() is { } capture)
+            foreach (var message in messages)
+                capture.Messages.Enqueue(message);
         return Task.CompletedTask;
     }
 }

@@ -23,11 +23,13 @@ public class InferenceCompletedConsumerTests : IAsyncLifetime
         _services = new ServiceCollection()
             .AddDbContext<TraceCollectorDbContext>(db => db.UseSqlite(StorageExtensions.SqliteConnectionString(storage, "trace-collector")))
             .AddScoped<TraceStore>()
+            .AddScoped<InferenceTraceWriter>()
             .AddSingleton<LlmOps.TraceCollector.Features.Projects.ProjectPolicies>()
             .AddSingleton(TimeProvider.System)
             .AddMassTransitTestHarness(x =>
             {
                 x.AddConsumer<InferenceCompletedConsumer>(c => c.Options<BatchOptions>(b => b.SetMessageLimit(10).SetTimeLimit(TimeSpan.FromMilliseconds(20))));
+                x.AddConsumer<InferenceCompletedBatchConsumer>(c => c.Options<BatchOptions>(b => b.SetMessageLimit(3).SetTimeLimit(TimeSpan.FromMilliseconds(20))));
                 // The harness stops watching once it has been idle this long; the first EF Core write takes a while.
                 x.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(60), testInactivityTimeout: TimeSpan.FromSeconds(30));
             })
@@ -93,6 +95,41 @@ public class InferenceCompletedConsumerTests : IAsyncLifetime
         Assert.Equal(inference.InferenceId, generation.InferenceId);
         Assert.NotNull(generation.CompletionStartTime);
         Assert.Equal(120, (generation.CompletionStartTime!.Value - generation.StartTime!.Value).TotalMilliseconds, 1);
+    }
+
+    /// <summary>Publishes the batch and waits until the consumer has taken it <paramref name="deliveries"/> times in all.</summary>
+    private async Task ConsumeBatchAsync(InferenceCompletedBatch message, int deliveries)
+    {
+        await _harness.Bus.Publish(message);
+        var ids = message.Inferences.Select(i => i.InferenceId).ToList();
+        var consumer = _harness.GetConsumerHarness<InferenceCompletedBatchConsumer>();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (consumer.Consumed.Select<Batch<InferenceCompletedBatch>>(new CancellationToken(true))
+                   .SelectMany(m => m.Context.Message).Count(x => x.Message.Inferences.Select(i => i.InferenceId).SequenceEqual(ids)) < deliveries)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the batch was not consumed {deliveries} times");
+            await Task.Delay(20);
+        }
+        Assert.False(await _harness.Published.Any<Fault<InferenceCompletedBatch>>(cancellationToken: new CancellationToken(true)));
+    }
+
+    [Fact]
+    public async Task An_InferenceCompletedBatch_becomes_one_trace_per_inference_and_its_redelivery_changes_nothing()
+    {
+        var inferences = Enumerable.Range(0, 25).Select(i => Inferences.Successful(question: $"question {i}")).ToList();
+        var message = new InferenceCompletedBatch { Inferences = inferences };
+
+        await ConsumeBatchAsync(message, deliveries: 1);
+        await ConsumeBatchAsync(message, deliveries: 2);
+
+        foreach (var (inference, i) in inferences.Select((inference, i) => (inference, i)))
+        {
+            var (trace, observations) = await ReadAsync("project-a", inference.TraceId);
+            Assert.NotNull(trace);
+            Assert.Contains($"question {i}", trace.Input);
+            var generation = Assert.Single(observations);
+            Assert.Equal(inference.InferenceId, generation.InferenceId);
+        }
     }
 
     [Fact]

@@ -60,12 +60,14 @@ async Task<long> CountAsync(string query)
 var bus = host.Services.GetRequiredService<IBus>();
 var clock = Stopwatch.StartNew();
 for (var offset = 0; offset < inferences; offset += 1_000)
-    await Task.WhenAll(Enumerable.Range(offset, Math.Min(1_000, inferences - offset)).Select(_ => bus.Publish(Inference())));
+    // As the gateway publishes: InferenceCompletedBatch messages of 100, here 10 in flight.
+    await Task.WhenAll(Enumerable.Range(offset, Math.Min(1_000, inferences - offset)).Select(_ => Inference()).Chunk(100)
+        .Select(chunk => bus.Publish(new InferenceCompletedBatch { Inferences = chunk })));
 var published = clock.Elapsed;
 while (await CountAsync("select count(*) from cost_accountant.costs where published") < inferences)
     await Task.Delay(50);
 var done = clock.Elapsed;
-Console.WriteLine($"costs: {inferences} InferenceCompleted published in {published.TotalSeconds:0.0} s ({inferences / published.TotalSeconds:0}/s); " +
+Console.WriteLine($"costs: {inferences} InferenceCompleted (100 per message) published in {published.TotalSeconds:0.0} s ({inferences / published.TotalSeconds:0}/s); " +
     $"all priced, stored and their CostRecorded confirmed after {done.TotalSeconds:0.0} s: {inferences / done.TotalSeconds:0} inferences/s");
 
 // 2. Feedback.

@@ -152,4 +152,34 @@ public class TraceCompletionTests : IAsyncLifetime
         var stored = Assert.Single((await _collector.ReadAsync("project-a", inference.TraceId)).Scores);
         Assert.Equal(("faithfulness", "eval", "rag-judge"), (stored.Name, stored.Source, stored.EvaluatorName));
     }
+
+    [Fact]
+    public async Task Scores_published_many_per_message_are_stored_with_their_traces()
+    {
+        var first = Inferences.Successful(projectId: "project-a");
+        var second = Inferences.Successful(projectId: "project-a");
+        await _collector.PublishAsync(new InferenceCompletedBatch { Inferences = [first, second] });
+        await CompletedAsync(first.TraceId);
+        ScoreRecorded Score(string traceId, string name, double value) => new()
+        {
+            ScoreId = Guid.NewGuid(),
+            ProjectId = "project-a",
+            TraceId = traceId,
+            Name = name,
+            DataType = ScoreDataTypes.Numeric,
+            Value = value,
+            Source = ScoreSources.Human,
+            RecordedAt = DateTimeOffset.UtcNow,
+        };
+
+        await _collector.PublishAsync(new ScoreRecordedBatch
+        {
+            Scores = [Score(first.TraceId, "user_rating", 4), Score(second.TraceId, "user_rating", 2), Score(second.TraceId, "user_thumbs", 0)],
+        });
+
+        await Eventually.TrueAsync(async () => (await _collector.ReadAsync("project-a", second.TraceId)).Scores.Count == 2,
+            TimeSpan.FromSeconds(15), "both scores of the second trace");
+        var scoreOfFirst = Assert.Single((await _collector.ReadAsync("project-a", first.TraceId)).Scores);
+        Assert.Equal(4, scoreOfFirst.Value);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using LlmOps.Contracts.Cost;
 using LlmOps.Contracts.Inference;
 using LlmOps.CostAccountant.Features.Prices;
 using LlmOps.CostAccountant.Infrastructure;
@@ -10,25 +11,29 @@ using Microsoft.EntityFrameworkCore;
 namespace LlmOps.CostAccountant.Features.Costing;
 
 /// <summary>
-/// Prices gateway requests in batches: each into the ledger once, then one CostRecorded per inference, confirmed by the
-/// broker before the ledger marks it published. A redelivered batch adds nothing to the ledger and republishes only what
-/// was not confirmed (so a crash between the two can publish a CostRecorded twice: consumers deduplicate on the
-/// inference id). An unknown model's cost is recorded as unpriced and counted, never as $0.
+/// Prices gateway requests in batches: each into the ledger once, then their costs in CostRecordedBatch messages,
+/// confirmed by the broker before the ledger marks them published. A redelivered batch adds nothing to the ledger and
+/// republishes only what was not confirmed (so a crash between the two can publish a cost twice: consumers deduplicate
+/// on the inference id). An unknown model's cost is recorded as unpriced and counted, never as $0.
 /// </summary>
-public sealed class InferenceCostConsumer(PriceCatalog catalog, CostLedger ledger, CostAccountantDbContext db, BoundedPublisher publisher,
+public sealed class InferencePricer(PriceCatalog catalog, CostLedger ledger, CostAccountantDbContext db, BoundedPublisher publisher,
     Budgets.BudgetWatch budgets)
-    : IConsumer<Batch<InferenceCompleted>>
 {
+    /// <summary>Costs per CostRecordedBatch message at most.</summary>
+    public const int CostsPerMessage = 500;
+
     private static readonly Counter<long> Unpriced = LlmOpsTelemetry.Meter.CreateCounter<long>(
         "llmops.cost.unpriced_inferences", description: "Inferences with tokens but no known price (by model)");
 
     private static readonly Counter<double> Spend = LlmOpsTelemetry.Meter.CreateCounter<double>(
         "llmops.cost.usd", unit: "USD", description: "Priced spend recorded, by project and model");
 
-    public async Task Consume(ConsumeContext<Batch<InferenceCompleted>> context)
+    public async Task PriceAsync(IEnumerable<InferenceCompleted> inferences, CancellationToken cancellationToken)
     {
-        var costs = context.Message.Select(m => Pricing.Cost(m.Message, catalog)).ToList();
-        var newlyRecorded = await ledger.RecordAsync(costs, context.CancellationToken);
+        var costs = inferences.Select(m => Pricing.Cost(m, catalog)).ToList();
+        if (costs.Count == 0)
+            return;
+        var newlyRecorded = await ledger.RecordAsync(costs, cancellationToken);
         foreach (var recorded in newlyRecorded)
         {
             if (!recorded.Priced)
@@ -39,13 +44,28 @@ public sealed class InferenceCostConsumer(PriceCatalog catalog, CostLedger ledge
         }
 
         // Budgets of the projects that spent: thresholds and exhaustion announced once each.
-        await budgets.EvaluateProjectsAsync(newlyRecorded.Where(c => c.TotalCostNanos > 0).Select(c => c.ProjectId), context.CancellationToken);
+        await budgets.EvaluateProjectsAsync(newlyRecorded.Where(c => c.TotalCostNanos > 0).Select(c => c.ProjectId), cancellationToken);
 
         var ids = costs.Select(c => c.InferenceId).Distinct().ToList();
-        var pending = await db.Costs.AsNoTracking().Where(c => ids.Contains(c.InferenceId) && !c.Published).ToListAsync(context.CancellationToken);
-        await Task.WhenAll(pending.Select(cost => publisher.PublishAsync(Pricing.Message(cost), context.CancellationToken)));
+        var pending = await db.Costs.AsNoTracking().Where(c => ids.Contains(c.InferenceId) && !c.Published).ToListAsync(cancellationToken);
+        await Task.WhenAll(pending.Chunk(CostsPerMessage).Select(chunk =>
+            publisher.PublishAsync(new CostRecordedBatch { Costs = [.. chunk.Select(Pricing.Message)] }, cancellationToken)));
         var published = pending.Select(c => c.InferenceId).ToList();
         if (published.Count > 0)
-            await db.Costs.Where(c => published.Contains(c.InferenceId)).ExecuteUpdateAsync(set => set.SetProperty(c => c.Published, true), context.CancellationToken);
+            await db.Costs.Where(c => published.Contains(c.InferenceId)).ExecuteUpdateAsync(set => set.SetProperty(c => c.Published, true), cancellationToken);
     }
+}
+
+/// <summary>Single InferenceCompleted events (<c>CostAccountant:BatchSize</c> per transaction).</summary>
+public sealed class InferenceCostConsumer(InferencePricer pricer) : IConsumer<Batch<InferenceCompleted>>
+{
+    public Task Consume(ConsumeContext<Batch<InferenceCompleted>> context) =>
+        pricer.PriceAsync(context.Message.Select(m => m.Message), context.CancellationToken);
+}
+
+/// <summary>The gateway's InferenceCompletedBatch messages (<c>CostAccountant:BatchMessages</c> per transaction).</summary>
+public sealed class InferenceBatchCostConsumer(InferencePricer pricer) : IConsumer<Batch<InferenceCompletedBatch>>
+{
+    public Task Consume(ConsumeContext<Batch<InferenceCompletedBatch>> context) =>
+        pricer.PriceAsync(context.Message.SelectMany(m => m.Message.Inferences ?? []), context.CancellationToken);
 }

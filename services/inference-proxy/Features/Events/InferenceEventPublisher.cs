@@ -98,11 +98,29 @@ public sealed partial class InferenceEventPublisher(
         _spoolSignal.Release();
     }
 
-    /// <summary>Publishes each event with its own confirmation and returns the ones the broker did not confirm in time.</summary>
+    /// <summary>
+    /// Publishes the batch (as one InferenceCompletedBatch message, or event by event) and returns the events the broker
+    /// did not confirm in time.
+    /// </summary>
     private async Task<List<InferenceCompleted>> PublishAsync(IReadOnlyList<InferenceCompleted> batch, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.PublishTimeout);
+        if (options.Value.PublishAsBatch)
+        {
+            try
+            {
+                await bus.Publish(new InferenceCompletedBatch { Inferences = [.. batch] }, deadline.Token);
+                Published.Add(batch.Count);
+                return [];
+            }
+            catch (Exception)
+            {
+                // Not confirmed as a whole: every event of it goes to the spool (consumers dedup if it did arrive).
+                return [.. batch];
+            }
+        }
+
         var attempts = batch.Select(inference => bus.Publish(inference, deadline.Token)).ToArray();
         try
         {

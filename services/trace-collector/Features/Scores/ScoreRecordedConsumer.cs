@@ -6,14 +6,15 @@ namespace LlmOps.TraceCollector.Features.Scores;
 
 /// <summary>
 /// Stores scores from evaluators and feedback with their traces (batched like gateway events). A score's id is its
-/// identity: the same score again (a redelivery, an evaluator's re-run of the same revision) updates the row.
+/// identity: the same score again (a redelivery, an evaluator's re-run of the same revision) updates the row. A score
+/// the store could not hold (empty or oversized names and ids) is skipped.
 /// </summary>
-public sealed class ScoreRecordedConsumer(TraceStore store) : IConsumer<Batch<ScoreRecorded>>
+public static class ScoreWrites
 {
-    public async Task Consume(ConsumeContext<Batch<ScoreRecorded>> context)
+    public static TraceWriteBatch BatchOf(IEnumerable<ScoreRecorded> scores)
     {
         var batch = new TraceWriteBatch();
-        foreach (var score in context.Message.Select(m => m.Message))
+        foreach (var score in scores)
         {
             if (score.ProjectId.Length is 0 or > 128 || score.TraceId is { Length: > 64 } || score.ObservationId is { Length: > 64 }
                 || score.Name.Length is 0 or > 200)
@@ -37,6 +38,19 @@ public sealed class ScoreRecordedConsumer(TraceStore store) : IConsumer<Batch<Sc
                 Timestamp = score.RecordedAt.UtcDateTime,
             });
         }
-        await store.WriteAsync(batch, context.CancellationToken);
+        return batch;
     }
+}
+
+public sealed class ScoreRecordedConsumer(TraceStore store) : IConsumer<Batch<ScoreRecorded>>
+{
+    public Task Consume(ConsumeContext<Batch<ScoreRecorded>> context) =>
+        store.WriteAsync(ScoreWrites.BatchOf(context.Message.Select(m => m.Message)), context.CancellationToken);
+}
+
+/// <summary>Scores published many per message (a feedback batch, an evaluator pass).</summary>
+public sealed class ScoreRecordedBatchConsumer(TraceStore store) : IConsumer<Batch<ScoreRecordedBatch>>
+{
+    public Task Consume(ConsumeContext<Batch<ScoreRecordedBatch>> context) =>
+        store.WriteAsync(ScoreWrites.BatchOf(context.Message.SelectMany(m => m.Message.Scores ?? [])), context.CancellationToken);
 }
