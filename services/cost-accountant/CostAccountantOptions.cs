@@ -15,12 +15,12 @@ public sealed class CostAccountantOptions
 
     /// <summary>InferenceCompletedBatch messages (each up to the gateway's PublishBatchSize events) priced per transaction at most.</summary>
     [Range(1, 100)]
-    public int BatchMessages { get; set; } = 10;
+    public int BatchMessages { get; set; } = 20;
 
     [Range(1, 10_000)]
     public int BatchWaitMs { get; set; } = 100;
 
     /// <summary>Batches priced at once per replica (the ledger insert is idempotent, the rollups add up atomically).</summary>
     [Range(1, 16)]
-    public int BatchConcurrency { get; set; } = 2;
+    public int BatchConcurrency { get; set; } = 4;
 }

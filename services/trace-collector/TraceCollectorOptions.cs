@@ -12,7 +12,7 @@ public sealed class TraceCollectorOptions
 
     /// <summary>InferenceCompletedBatch messages (each up to the gateway's PublishBatchSize events) written per transaction at most.</summary>
     [Range(1, 100)]
-    public int BusBatchMessages { get; set; } = 10;
+    public int BusBatchMessages { get; set; } = 20;
 
     /// <summary>How long a batch waits to fill before it is written anyway.</summary>
     [Range(1, 10_000)]
@@ -20,7 +20,7 @@ public sealed class TraceCollectorOptions
 
     /// <summary>Batches written at once per collector replica.</summary>
     [Range(1, 16)]
-    public int BusBatchConcurrency { get; set; } = 2;
+    public int BusBatchConcurrency { get; set; } = 4;
 
     /// <summary>Largest body <c>/api/ingest</c> and <c>/v1/traces</c> accept (after decompression); beyond: 413.</summary>
     [Range(1_024, 256L * 1024 * 1024)]

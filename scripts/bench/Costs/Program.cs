@@ -72,10 +72,11 @@ Console.WriteLine($"costs: {inferences} InferenceCompleted (100 per message) pub
 
 // 2. Feedback.
 var requests = feedbacks / 100;
+var senders = int.Parse(Environment.GetEnvironmentVariable("BENCH_FEEDBACK_CONCURRENCY") ?? "4", CultureInfo.InvariantCulture);
 var next = -1;
 var latencies = new List<double>();
 clock.Restart();
-await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
 {
     using var client = host.CreateClient(Key);
     int index;
@@ -99,7 +100,7 @@ await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
 }));
 var elapsed = clock.Elapsed;
 latencies.Sort();
-Console.WriteLine($"feedback: {requests * 100} accepted (batches of 100, 4 at a time) in {elapsed.TotalSeconds:0.0} s: " +
+Console.WriteLine($"feedback: {requests * 100} accepted (batches of 100, {senders} at a time) in {elapsed.TotalSeconds:0.0} s: " +
     $"{requests * 100 / elapsed.TotalSeconds:0} feedbacks/s with broker confirms; request p50 {latencies[latencies.Count / 2]:0} ms, " +
     $"p99 {latencies[(int)(latencies.Count * 0.99)]:0} ms");
 await TestInfrastructure.DeleteVirtualHostAsync(vhost);

@@ -36,7 +36,7 @@ settings["Http:MaxRequestBodyBytes"] = "33554432";
 // BENCH_SETTINGS="Section:Key=value;..." overrides collector settings (e.g. to take trace completion out of a run).
 foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_SETTINGS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
     settings[pair.Split('=')[0]] = pair.Split('=', 2)[1];
-await using var host = await TestHost.StartAsync(
+Task<TestHost> StartCollectorAsync() => TestHost.StartAsync(
     builder =>
     {
         builder.AddServiceDefaults(TraceCollectorExtensions.ServiceName);
@@ -49,6 +49,8 @@ await using var host = await TestHost.StartAsync(
         app.MapTraceCollectorEndpoints();
     },
     settings);
+
+await using var host = await StartCollectorAsync();
 
 // Publishing before the collector's queue is bound would drop messages on the floor: wait until the bus is ready.
 using (var probe = host.CreateClient())
@@ -69,8 +71,17 @@ if (Environment.GetEnvironmentVariable("BENCH_STORE") is { } storeRows)
     var total = int.Parse(storeRows, CultureInfo.InvariantCulture);
     var writers = int.Parse(Environment.GetEnvironmentVariable("BENCH_STORE_WRITERS") ?? "1", CultureInfo.InvariantCulture);
     var perBatch = 2_000;
+    // BENCH_STORE_SHAPE=inference: what the bus path writes (one trace and its generation per gateway request).
+    var inferenceShape = Environment.GetEnvironmentVariable("BENCH_STORE_SHAPE") == "inference";
     var batches = Enumerable.Range(0, total / perBatch).Select(_ =>
     {
+        if (inferenceShape)
+        {
+            var writes = new LlmOps.TraceCollector.Features.Ingestion.TraceWriteBatch();
+            for (var i = 0; i < perBatch; i++)
+                LlmOps.TraceCollector.Features.Ingestion.InferenceObservations.AddTo(writes, Inference());
+            return writes;
+        }
         var batch = new LlmOps.TraceCollector.Features.Ingestion.TraceWriteBatch();
         var trace = Guid.NewGuid().ToString("N");
         for (var i = 0; i < perBatch; i++)

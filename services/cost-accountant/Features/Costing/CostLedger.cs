@@ -31,7 +31,14 @@ public sealed class CostLedger(CostAccountantDbContext db)
     private string Table(string name) => db.Database.Table(CostAccountantDbContext.Schema, name);
 
     /// <summary>Records the costs; returns those that were new to the ledger.</summary>
-    public async Task<List<CostRecord>> RecordAsync(IReadOnlyList<CostRecord> costs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds the costs not in the ledger yet and their rollups, in one transaction, and returns them.
+    /// <paramref name="beforeCommit"/> runs with the newly inserted costs before the commit (and before the rollup rows,
+    /// the hot ones, are locked): the consumer publishes them there, so a cost is in the ledger only once its
+    /// CostRecorded was confirmed, and a failed publish rolls the batch back for redelivery.
+    /// </summary>
+    public async Task<List<CostRecord>> RecordAsync(IReadOnlyList<CostRecord> costs, Func<List<CostRecord>, Task> beforeCommit,
+        CancellationToken cancellationToken)
     {
         var distinct = costs.DistinctBy(c => c.InferenceId).OrderBy(c => c.InferenceId).ToList();
         var inserted = new HashSet<Guid>();
@@ -49,7 +56,9 @@ public sealed class CostLedger(CostAccountantDbContext db)
                 while (await reader.ReadAsync(cancellationToken))
                     inserted.Add(reader.GetValue(0) is Guid g ? g : Guid.Parse(reader.GetString(0)));
             }
-            var rollups = distinct.Where(c => inserted.Contains(c.InferenceId))
+            var newlyInserted = distinct.Where(c => inserted.Contains(c.InferenceId)).ToList();
+            await beforeCommit(newlyInserted);
+            var rollups = newlyInserted
                 .GroupBy(Key)
                 .Select(g => new CostRollupRecord
                 {
@@ -62,7 +71,11 @@ public sealed class CostLedger(CostAccountantDbContext db)
                     CachedInputTokens = g.Sum(c => c.CachedInputTokens),
                     CostNanos = g.Sum(c => c.TotalCostNanos ?? 0),
                 })
+                // Every column of the conflict key, so concurrent batches lock rollup rows in one order and never deadlock.
                 .OrderBy(r => r.ProjectId, StringComparer.Ordinal).ThenBy(r => r.Minute).ThenBy(r => r.Model, StringComparer.Ordinal)
+                .ThenBy(r => r.Feature, StringComparer.Ordinal).ThenBy(r => r.KeyId, StringComparer.Ordinal)
+                .ThenBy(r => r.UserId, StringComparer.Ordinal).ThenBy(r => r.Deployment, StringComparer.Ordinal)
+                .ThenBy(r => r.Prompt, StringComparer.Ordinal)
                 .ToList();
             var sums = string.Join(", ", RollupColumns.Skip(8).Select(c => $"{c} = t.{c} + excluded.{c}"));
             foreach (var chunk in rollups.Chunk(RowsPerStatement))
@@ -90,7 +103,7 @@ public sealed class CostLedger(CostAccountantDbContext db)
         c.InferenceId, c.ProjectId, c.TraceId, c.KeyId, c.UserId, c.Feature, c.PromptName, c.PromptVersion, c.Deployment, c.Provider,
         c.Model, c.InputTokens, c.OutputTokens, c.CachedInputTokens, c.CacheWriteInputTokens, c.ReasoningTokens, c.Priced,
         c.InputCostNanos, c.OutputCostNanos, c.CachedInputCostNanos, c.CacheWriteCostNanos, c.TotalCostNanos, c.PriceId,
-        c.CacheHit, c.OccurredAt, false,
+        c.CacheHit, c.OccurredAt, true,
     ];
 
     private static object?[] RollupValues(CostRollupRecord r) =>

@@ -11,10 +11,11 @@ using Microsoft.EntityFrameworkCore;
 namespace LlmOps.CostAccountant.Features.Costing;
 
 /// <summary>
-/// Prices gateway requests in batches: each into the ledger once, then their costs in CostRecordedBatch messages,
-/// confirmed by the broker before the ledger marks them published. A redelivered batch adds nothing to the ledger and
-/// republishes only what was not confirmed (so a crash between the two can publish a cost twice: consumers deduplicate
-/// on the inference id). An unknown model's cost is recorded as unpriced and counted, never as $0.
+/// Prices gateway requests in batches: the costs new to the ledger are inserted, published in CostRecordedBatch messages
+/// and, once the broker confirmed them, committed with their rollups; a failed publish rolls the batch back for
+/// redelivery. So a redelivered batch adds nothing and publishes nothing (a crash between confirm and commit can
+/// publish a cost twice: consumers deduplicate on the inference id). An unknown model's cost is recorded as unpriced and
+/// counted, never as $0.
 /// </summary>
 public sealed class InferencePricer(PriceCatalog catalog, CostLedger ledger, CostAccountantDbContext db, BoundedPublisher publisher,
     Budgets.BudgetWatch budgets)
@@ -33,7 +34,7 @@ public sealed class InferencePricer(PriceCatalog catalog, CostLedger ledger, Cos
         var costs = inferences.Select(m => Pricing.Cost(m, catalog)).ToList();
         if (costs.Count == 0)
             return;
-        var newlyRecorded = await ledger.RecordAsync(costs, cancellationToken);
+        var newlyRecorded = await ledger.RecordAsync(costs, inserted => PublishAsync(inserted, cancellationToken), cancellationToken);
         foreach (var recorded in newlyRecorded)
         {
             if (!recorded.Priced)
@@ -46,14 +47,21 @@ public sealed class InferencePricer(PriceCatalog catalog, CostLedger ledger, Cos
         // Budgets of the projects that spent: thresholds and exhaustion announced once each.
         await budgets.EvaluateProjectsAsync(newlyRecorded.Where(c => c.TotalCostNanos > 0).Select(c => c.ProjectId), cancellationToken);
 
-        var ids = costs.Select(c => c.InferenceId).Distinct().ToList();
-        var pending = await db.Costs.AsNoTracking().Where(c => ids.Contains(c.InferenceId) && !c.Published).ToListAsync(cancellationToken);
-        await Task.WhenAll(pending.Chunk(CostsPerMessage).Select(chunk =>
-            publisher.PublishAsync(new CostRecordedBatch { Costs = [.. chunk.Select(Pricing.Message)] }, cancellationToken)));
+        // Rows a version before publish-then-commit stored without confirming their CostRecorded: published now.
+        var known = costs.Select(c => c.InferenceId).Except(newlyRecorded.Select(c => c.InferenceId)).Distinct().ToList();
+        if (known.Count == 0)
+            return;
+        var pending = await db.Costs.AsNoTracking().Where(c => known.Contains(c.InferenceId) && !c.Published).ToListAsync(cancellationToken);
+        if (pending.Count == 0)
+            return;
+        await PublishAsync(pending, cancellationToken);
         var published = pending.Select(c => c.InferenceId).ToList();
-        if (published.Count > 0)
-            await db.Costs.Where(c => published.Contains(c.InferenceId)).ExecuteUpdateAsync(set => set.SetProperty(c => c.Published, true), cancellationToken);
+        await db.Costs.Where(c => published.Contains(c.InferenceId)).ExecuteUpdateAsync(set => set.SetProperty(c => c.Published, true), cancellationToken);
     }
+
+    private Task PublishAsync(List<CostRecord> costs, CancellationToken cancellationToken) =>
+        Task.WhenAll(costs.Chunk(CostsPerMessage).Select(chunk =>
+            publisher.PublishAsync(new CostRecordedBatch { Costs = [.. chunk.Select(Pricing.Message)] }, cancellationToken)));
 }
 
 /// <summary>Single InferenceCompleted events (<c>CostAccountant:BatchSize</c> per transaction).</summary>
