@@ -27,6 +27,8 @@ public static class MessagingExtensions
         var registry = new MessagingRegistry();
         builder.Services.AddMassTransit(bus =>
         {
+            // Self-hosted installs often have no way out, and nothing should phone home by default.
+            bus.DisableUsageTelemetry();
             // Consumers are registered later by each service module (see AddServiceConsumer): the configurator only
             // writes to the service collection, which is still open until the host is built.
             registry.Configurator = bus;
