@@ -9,6 +9,13 @@ public sealed class CostAccountantOptions
     /// <summary>The price catalog file; default: the one shipped next to the binary (Catalog/prices.json).</summary>
     public string? CatalogPath { get; set; }
 
+    /// <summary>
+    /// The share of a budget's amount one gateway replica may hold at a time (its slice). Smaller: less slack held by
+    /// idle replicas; larger: fewer lease round trips.
+    /// </summary>
+    [Range(0.001, 1.0)]
+    public double BudgetLeaseFraction { get; set; } = 0.05;
+
     /// <summary>InferenceCompleted events priced and written per transaction at most.</summary>
     [Range(1, 5_000)]
     public int BatchSize { get; set; } = 500;

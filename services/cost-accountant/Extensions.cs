@@ -34,6 +34,8 @@ public static class CostAccountantExtensions
         builder.Services.AddScoped<InferencePricer>();
         builder.Services.AddScoped<Features.Budgets.BudgetWatch>();
         builder.Services.AddHostedService<Features.Budgets.BudgetPeriodTicker>();
+        builder.Services.AddScoped<Features.Budgets.BudgetLeaser>();
+        builder.AddServiceConsumer<Features.Budgets.LeaseBudgetConsumer>(ServiceName);
         builder.AddServiceConsumer<InferenceCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(options.BatchSize)
                 .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))

@@ -53,6 +53,9 @@ public static class InferenceProxyExtensions
         builder.Services.AddSingleton<Features.RateLimits.RateLimiter>();
         builder.Services.AddSingleton<Features.RateLimits.RateLimitGate>();
         builder.Services.AddHostedService<Features.RateLimits.LeasePurger>();
+        builder.Services.AddSingleton<Features.Budgets.BudgetBook>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Features.Budgets.BudgetBook>());
+        builder.Services.AddSingleton<Features.Budgets.BudgetGate>();
         builder.Services.AddSingleton<ExactCache>();
         builder.Services.AddSingleton<SemanticCache>();
         builder.Services.AddSingleton<SemanticEmbedder>();

@@ -24,6 +24,8 @@ public sealed class InferenceProxyOptions
 
     public RateLimitOptions RateLimits { get; set; } = new();
 
+    public BudgetOptions Budgets { get; set; } = new();
+
     /// <summary>Put request and response text into InferenceCompleted (and so into traces).</summary>
     public bool CaptureContent { get; set; } = true;
 
@@ -214,4 +216,26 @@ public sealed class RateLimitOptions
     /// <summary>How long a request waits for a replica's first lease of a window (the only time it waits on the store).</summary>
     [Range(0, 5_000)]
     public int FirstLeaseWaitMs { get; set; } = 500;
+}
+
+/// <summary>How the gateway enforces the budgets cost-accountant keeps (see docs/budgets.md).</summary>
+public sealed class BudgetOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often a replica hands back and renews its slices of an active project's budgets (and learns of new budgets).</summary>
+    [Range(1, 3_600)]
+    public int RefreshSeconds { get; set; } = 5;
+
+    /// <summary>How long a request waits for a lease when its replica holds none it can use (the only wait on cost-accountant).</summary>
+    [Range(0, 10_000)]
+    public int LeaseWaitMs { get; set; } = 1_000;
+
+    /// <summary>Reply timeout of a lease request; after a failure, requests stop waiting on cost-accountant for a while.</summary>
+    [Range(100, 30_000)]
+    public int LeaseTimeoutMs { get; set; } = 2_000;
+
+    /// <summary>Output tokens reserved for a request that sets no max_tokens.</summary>
+    [Range(1, 1_000_000)]
+    public int DefaultOutputTokens { get; set; } = 1_024;
 }

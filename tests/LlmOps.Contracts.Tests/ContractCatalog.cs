@@ -48,6 +48,8 @@ public static class ContractCatalog
         [typeof(CostRecordedBatch)] = "urn:message:LlmOps.Contracts.Cost:CostRecordedBatch",
         [typeof(ScoreRecordedBatch)] = "urn:message:LlmOps.Contracts.Evaluation:ScoreRecordedBatch",
         [typeof(FeedbackReceivedBatch)] = "urn:message:LlmOps.Contracts.Feedback:FeedbackReceivedBatch",
+        [typeof(LeaseBudget)] = "urn:message:LlmOps.Contracts.Cost:LeaseBudget",
+        [typeof(BudgetLeases)] = "urn:message:LlmOps.Contracts.Cost:BudgetLeases",
     };
 
     /// <summary>Records that only appear inside messages.</summary>
@@ -55,6 +57,7 @@ public static class ContractCatalog
     {
         typeof(TokenUsage), typeof(GuardrailVerdict), typeof(InferenceContent), typeof(ContentMessage),
         typeof(RetrievedDocument), typeof(ActionEvidence), typeof(FailingExample), typeof(GuardrailRule), typeof(SemanticCacheSettings),
+        typeof(BudgetLeaseReturn), typeof(PricedModel), typeof(BudgetLease), typeof(ModelPrice),
     };
 
     /// <summary>Classes of string constants (the wire's enumerations).</summary>

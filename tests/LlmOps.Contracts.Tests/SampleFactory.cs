@@ -31,7 +31,12 @@ public static class SampleFactory
         if (underlying == typeof(bool)) return true;
         if (underlying == typeof(DateTimeOffset)) return When;
         if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
-            return new Dictionary<string, string> { ["key"] = "value" };
+        {
+            var valueType = underlying.GetGenericArguments()[1];
+            var dictionary = (IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType))!;
+            dictionary["key"] = valueType == typeof(string) ? "value" : ValueFor(valueType, name + "Value");
+            return dictionary;
+        }
         if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
         {
             var element = underlying.GetGenericArguments()[0];

@@ -11,6 +11,7 @@ public sealed class CostAccountantDbContext(DbContextOptions<CostAccountantDbCon
     public DbSet<CostRollupRecord> Rollups => Set<CostRollupRecord>();
     public DbSet<BudgetRecord> Budgets => Set<BudgetRecord>();
     public DbSet<BudgetStateRecord> BudgetStates => Set<BudgetStateRecord>();
+    public DbSet<BudgetLeaseRecord> BudgetLeases => Set<BudgetLeaseRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -96,6 +97,22 @@ public sealed class CostAccountantDbContext(DbContextOptions<CostAccountantDbCon
             state.Property(s => s.Exhausted).HasColumnName("exhausted");
             state.Property(s => s.Version).HasColumnName("version");
             state.Property(s => s.UpdatedAt).HasColumnName("updated_at");
+        });
+
+        modelBuilder.Entity<BudgetLeaseRecord>(lease =>
+        {
+            lease.ToTable("budget_leases");
+            lease.HasKey(l => l.Id);
+            lease.Property(l => l.Id).HasColumnName("id");
+            lease.Property(l => l.BudgetId).HasColumnName("budget_id");
+            lease.Property(l => l.ReplicaId).HasColumnName("replica_id").HasMaxLength(200);
+            lease.Property(l => l.PeriodStart).HasColumnName("period_start");
+            lease.Property(l => l.GrantedNanos).HasColumnName("granted_nanos");
+            lease.Property(l => l.SpentNanos).HasColumnName("spent_nanos");
+            lease.Property(l => l.Closed).HasColumnName("closed");
+            lease.Property(l => l.CreatedAt).HasColumnName("created_at");
+            lease.Property(l => l.ClosedAt).HasColumnName("closed_at");
+            lease.HasIndex(l => new { l.BudgetId, l.PeriodStart }).HasDatabaseName("ix_budget_leases_budget_period");
         });
 
         modelBuilder.Entity<CostRollupRecord>(rollup =>

@@ -132,3 +132,20 @@ public sealed class BudgetStateRecord
     public int Version { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
+
+/// <summary>
+/// A slice of a budget granted to one gateway replica. Open until the replica hands it back with what it spent; an open
+/// lease counts as spent in full (a replica that died keeps its slice until the period ends).
+/// </summary>
+public sealed class BudgetLeaseRecord
+{
+    public Guid Id { get; set; }
+    public Guid BudgetId { get; set; }
+    public required string ReplicaId { get; set; }
+    public DateTime PeriodStart { get; set; }
+    public long GrantedNanos { get; set; }
+    public long SpentNanos { get; set; }
+    public bool Closed { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? ClosedAt { get; set; }
+}

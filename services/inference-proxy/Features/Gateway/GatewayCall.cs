@@ -78,6 +78,9 @@ public sealed class GatewayCall
     /// <summary>Token estimates charged against rate limits, settled with the real usage at the end.</summary>
     public IReadOnlyList<(string Scope, long Estimate)> TokenCharges { get; set; } = [];
 
+    /// <summary>What the call reserved of its budgets, corrected to the real cost when it is over.</summary>
+    public Budgets.BudgetGate.Charge? BudgetCharge { get; set; }
+
     /// <summary>The complete answer, kept for the cache when <see cref="CacheKey"/> is set.</summary>
     public Caching.CachedCompletion? Answer { get; set; }
 

@@ -28,6 +28,7 @@ public sealed partial class GatewayPipeline(
     KeyPolicy keys,
     ProjectSettings projects,
     RateLimits.RateLimitGate limits,
+    Budgets.BudgetGate budgets,
     UpstreamClient upstream,
     InferenceEventQueue events,
     IOptions<InferenceProxyOptions> options,
@@ -95,6 +96,8 @@ public sealed partial class GatewayPipeline(
         call.Route = plan.Route;
         context.Response.Headers[GatewayCall.RouteHeader] = plan.Route;
         if (!await limits.AdmitAsync(context, call, body))
+            return null;
+        if (!await budgets.AdmitAsync(context, call, body, plan))
             return null;
         return plan;
     }
@@ -233,6 +236,7 @@ public sealed partial class GatewayPipeline(
     public ValueTask CompleteAsync(GatewayCall call)
     {
         limits.Settle(call);
+        budgets.Settle(call);
         return events.EnqueueAsync(call.ToEvent());
     }
 
