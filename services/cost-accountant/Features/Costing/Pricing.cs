@@ -2,6 +2,7 @@ using LlmOps.Contracts.Cost;
 using LlmOps.Contracts.Inference;
 using LlmOps.CostAccountant.Features.Prices;
 using LlmOps.CostAccountant.Infrastructure;
+using LlmOps.ServiceDefaults.Costs;
 
 namespace LlmOps.CostAccountant.Features.Costing;
 
@@ -58,21 +59,16 @@ public static class Pricing
             return record;
         }
 
-        var cached = Math.Max(0, usage.CachedInputTokens);
-        var written = Math.Max(0, usage.CacheWriteInputTokens);
-        var uncached = Math.Max(0, usage.InputTokens - cached - written);
+        var cost = TokenCost.Of(usage.InputTokens, usage.CachedInputTokens, usage.CacheWriteInputTokens, usage.OutputTokens,
+            price.Input, price.Output, price.CachedInput, price.CacheWrite);
         record.Priced = true;
-        record.InputCostNanos = Nanos(uncached, price.Input);
-        record.CachedInputCostNanos = Nanos(cached, price.CachedInput ?? price.Input);
-        record.CacheWriteCostNanos = Nanos(written, price.CacheWrite ?? price.Input);
-        record.OutputCostNanos = Nanos(usage.OutputTokens, price.Output);
-        record.TotalCostNanos = record.InputCostNanos + record.CachedInputCostNanos + record.CacheWriteCostNanos + record.OutputCostNanos;
+        record.InputCostNanos = cost.InputNanos;
+        record.CachedInputCostNanos = cost.CachedInputNanos;
+        record.CacheWriteCostNanos = cost.CacheWriteNanos;
+        record.OutputCostNanos = cost.OutputNanos;
+        record.TotalCostNanos = cost.TotalNanos;
         return record;
     }
-
-    /// <summary>Tokens × USD per million, in nano-dollars (rounded half away from zero, per component).</summary>
-    private static long Nanos(long tokens, decimal perMillion) =>
-        (long)Math.Round(tokens * perMillion * (NanosPerDollar / 1_000_000m), MidpointRounding.AwayFromZero);
 
     public static decimal? Dollars(long? nanos) => nanos is { } n ? n / NanosPerDollar : null;
 

@@ -50,6 +50,10 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
         public HashSet<(string? Provider, string Model)> Unpriced { get; } = [];
         public HashSet<(string? Provider, string Model)> Wanted { get; } = [];
         public bool Known { get; set; }
+
+        /// <summary>Until then a request its slices cannot cover is refused without asking again (the last renewal found a budget spent).</summary>
+        public long DryUntilTicks { get; set; }
+
         public Task? Renewal { get; set; }
         public long LastUsedTicks { get; set; }
     }
@@ -62,6 +66,9 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
         project.LastUsedTicks = clock.GetUtcNow().UtcTicks;
         return project;
     }
+
+    /// <summary>True while a budget of the project was found spent less than a second ago.</summary>
+    public bool Dry(ProjectBudgets project) => clock.GetUtcNow().UtcTicks < project.DryUntilTicks;
 
     /// <summary>True while lease requests recently failed: requests do not wait on cost-accountant then.</summary>
     public bool Unreachable => clock.GetUtcNow().UtcTicks < Interlocked.Read(ref _unreachableUntil);
@@ -143,8 +150,10 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
                 project.Prices[(price.Provider, price.Model)] = price;
             foreach (var model in request.Models.Select(m => (m.Provider, m.Model)).Where(m => !project.Prices.ContainsKey(m)))
                 project.Unpriced.Add(model);
-            project.Wanted.Clear();
+            // Only what this renewal asked for: a model wanted since its request was built waits for the next one.
+            project.Wanted.ExceptWith(request.Models.Select(m => (m.Provider, m.Model)));
             project.Known = true;
+            project.DryUntilTicks = answer.Budgets.Any(b => b.LeaseId is null) ? clock.GetUtcNow().UtcTicks + TimeSpan.TicksPerSecond : 0;
         }
     }
 

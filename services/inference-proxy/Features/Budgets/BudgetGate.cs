@@ -5,6 +5,7 @@ using LlmOps.Contracts.Cost;
 using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy.Features.Gateway;
 using LlmOps.InferenceProxy.Features.Routing;
+using LlmOps.ServiceDefaults.Costs;
 using LlmOps.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -41,13 +42,22 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
                 project.Wanted.Add(model);
         }
 
-        lock (project.Gate)
+        // Only a request this replica holds nothing for waits: for a renewal, or two when the first was already under
+        // way without this request's models (their prices are needed to charge it).
+        for (var renewal = 0; renewal < 2; renewal++)
         {
-            if (project.Known && project.Wanted.Count == 0 && TryReserve(project, call, models, body))
-                return true;
+            lock (project.Gate)
+            {
+                var priced = project.Known && !models.Any(project.Wanted.Contains);
+                if (priced && TryReserve(project, call, models, body))
+                    return true;
+                // A budget found spent a moment ago: refuse at once rather than ask again for every request.
+                if (priced && book.Dry(project))
+                    break;
+            }
+            if (!await book.WaitForRenewalAsync(call.ProjectId, project, context.RequestAborted))
+                break;
         }
-        // Only a request this replica holds nothing for waits, and only for one renewal.
-        await book.WaitForRenewalAsync(call.ProjectId, project, context.RequestAborted);
         lock (project.Gate)
         {
             if (!project.Known)
@@ -109,15 +119,13 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
 
     private long Reservation(BudgetBook.ProjectBudgets project, List<(string? Provider, string Model)> models, JsonObject body)
     {
-        var prompt = ((body["messages"] ?? body["input"])?.ToJsonString().Length ?? 0) / 4;
-        var output = (body["max_completion_tokens"] ?? body["max_tokens"]) is JsonValue v && v.TryGetValue<long>(out var max)
-            ? max
-            : options.Value.Budgets.DefaultOutputTokens;
+        var (prompt, max) = RequestEstimate.Of(body);
+        var output = max ?? options.Value.Budgets.DefaultOutputTokens;
         var choices = body["n"] is JsonValue n && n.TryGetValue<long>(out var count) ? Math.Clamp(count, 1, 128) : 1;
         long dearest = 0;
         foreach (var model in models)
             if (project.Prices.TryGetValue(model, out var price))
-                dearest = Math.Max(dearest, Nanos(prompt, price.Input) + Nanos(output * choices, price.Output));
+                dearest = Math.Max(dearest, TokenCost.Nanos(prompt, price.Input) + TokenCost.Nanos(output * choices, price.Output));
         return dearest;
     }
 
@@ -131,13 +139,7 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
         var upstream = call.Deployment?.UpstreamModel ?? call.RequestedModel;
         if (!project.Prices.TryGetValue((provider, upstream), out var price))
             return 0;
-        var cached = Math.Max(0, usage.CachedInputTokens);
-        var written = Math.Max(0, usage.CacheWriteInputTokens);
-        var uncached = Math.Max(0, usage.InputTokens - cached - written);
-        return Nanos(uncached, price.Input) + Nanos(cached, price.CachedInput ?? price.Input) + Nanos(written, price.CacheWrite ?? price.Input)
-               + Nanos(usage.OutputTokens, price.Output);
+        return TokenCost.Of(usage.InputTokens, usage.CachedInputTokens, usage.CacheWriteInputTokens, usage.OutputTokens,
+            price.Input, price.Output, price.CachedInput, price.CacheWrite).TotalNanos;
     }
-
-    private static long Nanos(long tokens, decimal perMillion) =>
-        (long)Math.Round(tokens * perMillion * 1_000m, MidpointRounding.AwayFromZero);
 }

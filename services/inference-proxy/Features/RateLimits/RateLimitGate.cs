@@ -76,9 +76,8 @@ public sealed class RateLimitGate(RateLimiter limiter, ProjectKeyDirectory keys,
 
     private static long EstimateTokens(JsonObject body)
     {
-        var prompt = ((body["messages"] ?? body["input"])?.ToJsonString().Length ?? 0) / 4;
-        var output = (body["max_completion_tokens"] ?? body["max_tokens"]) is JsonValue v && v.TryGetValue<long>(out var max) ? max : 0;
-        return Math.Max(1, prompt + output);
+        var (prompt, output) = RequestEstimate.Of(body);
+        return Math.Max(1, prompt + (output ?? 0));
     }
 
     private static void WriteHeaders(HttpContext context, string kind, RateLimiter.Decision decision)
