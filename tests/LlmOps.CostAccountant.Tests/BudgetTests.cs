@@ -66,6 +66,7 @@ public class BudgetTests : IAsyncLifetime
         var raised = await _host.CreateClient().PatchAsJsonAsync($"/api/budgets/{id}", new { amount = 20m });
 
         Assert.Equal(HttpStatusCode.OK, raised.StatusCode);
+        await Eventually.TrueAsync(() => Task.FromResult(Captured<BudgetRestored>().Any(r => r.BudgetId == id)), TimeSpan.FromSeconds(15), "the restore");
         var restored = Assert.Single(Captured<BudgetRestored>(), r => r.BudgetId == id);
         Assert.Equal("amount_raised", restored.Reason);
         var view = JsonNode.Parse(await _host.CreateClient(KeyOfA).GetStringAsync("/api/budgets"))!["data"]!.AsArray().Single()!;
@@ -79,11 +80,14 @@ public class BudgetTests : IAsyncLifetime
     {
         await SpendAsync(3m, feature: "batch");
         var id = await CreateAsync(new { projectId = "project-a", scope = "feature", scopeValue = "batch", period = "month", amount = 1m });
+        // Published (and confirmed) before the API answered, but delivered to the test's capture asynchronously.
+        await Eventually.TrueAsync(() => Task.FromResult(Captured<BudgetExhausted>().Any(e => e.BudgetId == id)), TimeSpan.FromSeconds(15), "exhaustion");
         Assert.Single(Captured<BudgetExhausted>(), e => e.BudgetId == id);
 
         var deleted = await _host.CreateClient().DeleteAsync($"/api/budgets/{id}");
 
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await Eventually.TrueAsync(() => Task.FromResult(Captured<BudgetRestored>().Any(r => r.BudgetId == id)), TimeSpan.FromSeconds(15), "the restore");
         Assert.Equal("budget_deleted", Assert.Single(Captured<BudgetRestored>(), r => r.BudgetId == id).Reason);
     }
 

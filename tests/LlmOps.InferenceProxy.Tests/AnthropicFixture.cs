@@ -22,6 +22,7 @@ public sealed class AnthropicFixture : IAsyncLifetime
             new Dictionary<string, string?>
             {
                 ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
+                ["InferenceProxy:Budgets:Enabled"] = "false", // no cost-accountant here: budgets are tested in the integration tests
                 ["InferenceProxy:Retry:MaxAttempts"] = "1",
                 ["InferenceProxy:CircuitBreaker:MinimumThroughput"] = "10000",
                 ["InferenceProxy:Deployments:0:Name"] = "claude",

@@ -99,6 +99,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             new Dictionary<string, string?>
             {
                 ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
+                ["InferenceProxy:Budgets:Enabled"] = "false", // no cost-accountant here: budgets are tested in the integration tests
                 ["InferenceProxy:MaxRequestBodyBytes"] = "65536",
                 // These tests look at single attempts; retries, fallbacks and circuits have their own fixture.
                 ["InferenceProxy:Retry:MaxAttempts"] = "1",

@@ -36,6 +36,7 @@ public sealed class RoutingFixture : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
+                ["InferenceProxy:Budgets:Enabled"] = "false", // no cost-accountant here: budgets are tested in the integration tests
             ["InferenceProxy:Retry:MaxAttempts"] = "3",
             ["InferenceProxy:Retry:BaseDelayMs"] = "20",
             ["InferenceProxy:Retry:MaxRetryAfterMs"] = "0",
