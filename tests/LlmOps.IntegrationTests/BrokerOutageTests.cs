@@ -79,6 +79,7 @@ public class BrokerOutageTests : IAsyncLifetime
         proxySettings["Messaging:RabbitMq:Port"] = _gate.Port.ToString();
         proxySettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N"));
         proxySettings["InferenceProxy:PublishTimeout"] = "00:00:01";
+        proxySettings["InferenceProxy:Budgets:Enabled"] = "false"; // no cost-accountant in this test
         proxySettings["InferenceProxy:Deployments:0:Name"] = "simulator";
         proxySettings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
         proxySettings["InferenceProxy:Deployments:0:Models:0"] = "*";
