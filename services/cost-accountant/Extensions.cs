@@ -36,16 +36,8 @@ public static class CostAccountantExtensions
         builder.Services.AddHostedService<Features.Budgets.BudgetPeriodTicker>();
         builder.Services.AddScoped<Features.Budgets.BudgetLeaser>();
         builder.AddServiceConsumer<Features.Budgets.LeaseBudgetConsumer>(ServiceName);
-        builder.AddServiceConsumer<InferenceCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
-                .SetMessageLimit(options.BatchSize)
-                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))
-                .SetConcurrencyLimit(options.BatchConcurrency)),
-            prefetch: options.BatchSize * options.BatchConcurrency);
-        builder.AddServiceConsumer<InferenceBatchCostConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
-                .SetMessageLimit(options.BatchMessages)
-                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchWaitMs))
-                .SetConcurrencyLimit(options.BatchConcurrency)),
-            prefetch: options.BatchMessages * options.BatchConcurrency);
+        builder.AddServiceBatchConsumer<InferenceCostConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);
+        builder.AddServiceBatchConsumer<InferenceBatchCostConsumer>(ServiceName, options.BatchMessages, options.BatchWaitMs, options.BatchConcurrency);
         return builder;
     }
 

@@ -35,25 +35,11 @@ public static class TraceCollectorExtensions
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<Features.Completion.TraceCompletion>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Features.Completion.TraceCompletion>());
-        builder.AddServiceConsumer<InferenceCompletedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
-                .SetMessageLimit(options.BusBatchSize)
-                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
-                .SetConcurrencyLimit(options.BusBatchConcurrency)),
-            prefetch: options.BusBatchSize * options.BusBatchConcurrency);
-        builder.AddServiceConsumer<InferenceCompletedBatchConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
-                .SetMessageLimit(options.BusBatchMessages)
-                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))
-                .SetConcurrencyLimit(options.BusBatchConcurrency)),
-            prefetch: options.BusBatchMessages * options.BusBatchConcurrency);
+        builder.AddServiceBatchConsumer<InferenceCompletedConsumer>(ServiceName, options.BusBatchSize, options.BusBatchWaitMs, options.BusBatchConcurrency);
+        builder.AddServiceBatchConsumer<InferenceCompletedBatchConsumer>(ServiceName, options.BusBatchMessages, options.BusBatchWaitMs, options.BusBatchConcurrency);
         builder.AddServiceConsumer<GetTraceProjectsConsumer>(ServiceName);
-        builder.AddServiceConsumer<Features.Scores.ScoreRecordedConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
-                .SetMessageLimit(options.BusBatchSize)
-                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))),
-            prefetch: options.BusBatchSize);
-        builder.AddServiceConsumer<Features.Scores.ScoreRecordedBatchConsumer>(ServiceName, consumer => consumer.Options<BatchOptions>(batch => batch
-                .SetMessageLimit(options.BusBatchMessages)
-                .SetTimeLimit(TimeSpan.FromMilliseconds(options.BusBatchWaitMs))),
-            prefetch: options.BusBatchMessages);
+        builder.AddServiceBatchConsumer<Features.Scores.ScoreRecordedConsumer>(ServiceName, options.BusBatchSize, options.BusBatchWaitMs);
+        builder.AddServiceBatchConsumer<Features.Scores.ScoreRecordedBatchConsumer>(ServiceName, options.BusBatchMessages, options.BusBatchWaitMs);
         return builder;
     }
 

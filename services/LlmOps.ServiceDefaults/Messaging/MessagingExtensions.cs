@@ -108,6 +108,20 @@ public static class MessagingExtensions
     }
 
     /// <summary>
+    /// Registers a batch consumer (<c>IConsumer&lt;Batch&lt;T&gt;&gt;</c>) on its service queue: a batch closes at
+    /// <paramref name="messageLimit"/> messages or after <paramref name="waitMs"/>, <paramref name="concurrency"/>
+    /// batches run at once, and the prefetch is just enough to fill them.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceBatchConsumer<TConsumer>(this WebApplicationBuilder builder, string serviceName,
+        int messageLimit, int waitMs, int concurrency = 1)
+        where TConsumer : class, IConsumer =>
+        builder.AddServiceConsumer<TConsumer>(serviceName, consumer => consumer.Options<BatchOptions>(batch => batch
+                .SetMessageLimit(messageLimit)
+                .SetTimeLimit(TimeSpan.FromMilliseconds(waitMs))
+                .SetConcurrencyLimit(concurrency)),
+            prefetch: messageLimit * concurrency);
+
+    /// <summary>
     /// Registers a consumer on a temporary queue of this process instance alone (auto-deleted when it goes): for
     /// events every replica must see, such as key changes, rather than share.
     /// </summary>
