@@ -119,8 +119,9 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
             var client = bus.CreateRequestClient<LeaseBudget>(RequestTimeout.After(ms: options.Value.Budgets.LeaseTimeoutMs));
             answer = (await client.GetResponse<BudgetLeases>(request)).Message;
         }
-        catch (Exception exception) when (exception is RequestTimeoutException or RequestFaultException or OperationCanceledException)
+        catch (Exception exception)
         {
+            // Timeout, fault, or a bus not started yet: nothing changes here; the next renewal tries again.
             Renewals.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
             Interlocked.Exchange(ref _unreachableUntil, clock.GetUtcNow().UtcTicks + TimeSpan.TicksPerSecond * 10);
             LogUnreachable(logger, projectId, exception.GetType().Name);
