@@ -1,3 +1,4 @@
+using System.ClientModel;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -10,6 +11,8 @@ using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpenAI;
+using OpenAI.Chat;
 
 namespace LlmOps.IntegrationTests;
 
@@ -152,6 +155,13 @@ public class CrossReplicaBudgetTests : IAsyncLifetime
         await Eventually.TrueAsync(() => Task.FromResult(crossed.Count >= 2), TimeSpan.FromSeconds(15), "both thresholds");
         await Task.Delay(1_000);
         Assert.Equal([25.0, 50.0], crossed.Select(c => c.ThresholdPercent).Order().ToArray());
+
+        // The official SDK reads the refusal as OpenAI's own quota error.
+        var sdk = new ChatClient("sim-small", new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(_replicas[0].BaseAddress, "v1") });
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() =>
+            sdk.CompleteChatAsync([new UserChatMessage("one more")], new ChatCompletionOptions { MaxOutputTokenCount = 16 }));
+        Assert.Equal(429, refused.Status);
+        Assert.Equal("insufficient_quota", JsonNode.Parse(refused.GetRawResponse()!.Content.ToString())!["error"]!["code"]!.GetValue<string>());
         foreach (var client in clients)
             client.Dispose();
     }
