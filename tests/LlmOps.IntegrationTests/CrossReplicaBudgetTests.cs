@@ -50,6 +50,8 @@ public class CrossReplicaBudgetTests : IAsyncLifetime
                 builder.AddCostAccountant();
                 builder.Services.AddSingleton<MessageCapture<BudgetThresholdCrossed>>();
                 builder.AddServiceConsumer<CaptureConsumer<BudgetThresholdCrossed>>("budget-test");
+                builder.Services.AddSingleton<MessageCapture<BudgetExhausted>>();
+                builder.AddServiceConsumer<CaptureConsumer<BudgetExhausted>>("budget-test");
             },
             app =>
             {
@@ -155,6 +157,9 @@ public class CrossReplicaBudgetTests : IAsyncLifetime
         await Eventually.TrueAsync(() => Task.FromResult(crossed.Count >= 2), TimeSpan.FromSeconds(15), "both thresholds");
         await Task.Delay(1_000);
         Assert.Equal([25.0, 50.0], crossed.Select(c => c.ThresholdPercent).Order().ToArray());
+        // Enforcement reached the amount: exhaustion is announced once, though recorded spend stops just short of it.
+        var exhausted = Assert.Single(_costs.Services.GetRequiredService<MessageCapture<BudgetExhausted>>().Messages);
+        Assert.Equal(Amount, exhausted.Amount);
 
         // The official SDK reads the refusal as OpenAI's own quota error.
         var sdk = new ChatClient("sim-small", new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(_replicas[0].BaseAddress, "v1") });

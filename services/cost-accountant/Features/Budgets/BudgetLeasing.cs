@@ -25,6 +25,7 @@ public sealed class BudgetLeaser(CostAccountantDbContext db, BudgetWatch watch, 
         var now = clock.GetUtcNow().UtcDateTime;
         var budgets = await db.Budgets.AsNoTracking().Where(b => b.ProjectId == request.ProjectId).OrderBy(b => b.Id).ToListAsync(cancellationToken);
         var granted = new List<BudgetLease>(budgets.Count);
+        var spent = new List<BudgetRecord>();
         await Serial.WaitAsync(cancellationToken);
         try
         {
@@ -32,6 +33,7 @@ public sealed class BudgetLeaser(CostAccountantDbContext db, BudgetWatch watch, 
             await strategy.ExecuteAsync(async () =>
             {
                 granted.Clear();
+                spent.Clear();
                 db.ChangeTracker.Clear();
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 if (db.Database.IsPostgres() && budgets.Count > 0)
@@ -43,7 +45,13 @@ public sealed class BudgetLeaser(CostAccountantDbContext db, BudgetWatch watch, 
                 }
                 await CloseAsync(request, budgets, now, cancellationToken);
                 foreach (var budget in budgets)
-                    granted.Add(await GrantAsync(request, budget, now, cancellationToken));
+                {
+                    var lease = await GrantAsync(request, budget, now, cancellationToken);
+                    granted.Add(lease);
+                    // Less than a slice left and not enough for what a replica needs: enforcement has reached the amount.
+                    if (lease.LeaseId is null && !request.Release && budget.Period != "rolling" && lease.AvailableNanos < Slice(budget, 1))
+                        spent.Add(budget);
+                }
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             });
@@ -52,6 +60,9 @@ public sealed class BudgetLeaser(CostAccountantDbContext db, BudgetWatch watch, 
         {
             Serial.Release();
         }
+        // Announced once (the watch claims it), and not undone by the ledger while the period lasts.
+        foreach (var budget in spent)
+            await watch.EvaluateAsync(budget, cancellationToken, leasesSpent: true);
 
         var prices = request.Models.Take(100)
             .Select(m => (m, Price: catalog.Find(m.Provider, m.Model, now)))
@@ -64,6 +75,9 @@ public sealed class BudgetLeaser(CostAccountantDbContext db, BudgetWatch watch, 
             .ToList();
         return new BudgetLeases { ProjectId = request.ProjectId, Budgets = granted, Prices = prices };
     }
+
+    private long Slice(BudgetRecord budget, long minimum) =>
+        Math.Max((long)Math.Ceiling(budget.AmountNanos * options.Value.BudgetLeaseFraction), minimum);
 
     /// <summary>Leases handed back are closed with what was spent of them (only this project's, only once).</summary>
     private async Task CloseAsync(LeaseBudget request, List<BudgetRecord> budgets, DateTime now, CancellationToken cancellationToken)
@@ -96,7 +110,7 @@ public sealed class BudgetLeaser(CostAccountantDbContext db, BudgetWatch watch, 
         var available = budget.AmountNanos - Math.Max(recorded, reported) - held;
 
         var minimum = Math.Max(1, request.MinimumNanos.GetValueOrDefault(budget.Id.ToString(), 1));
-        var slice = Math.Max((long)Math.Ceiling(budget.AmountNanos * options.Value.BudgetLeaseFraction), minimum);
+        var slice = Slice(budget, minimum);
         var grant = Math.Min(slice, Math.Max(0, available));
         var lease = new BudgetLease
         {

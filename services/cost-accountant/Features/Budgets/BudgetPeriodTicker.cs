@@ -22,7 +22,7 @@ public sealed partial class BudgetPeriodTicker(IServiceScopeFactory scopes, Time
                 var active = await db.BudgetStates.AsNoTracking().Where(s => s.Exhausted || s.CrossedMask != 0).Select(s => s.BudgetId)
                     .ToListAsync(stoppingToken);
                 foreach (var budget in await db.Budgets.AsNoTracking().Where(b => active.Contains(b.Id)).ToListAsync(stoppingToken))
-                    await watch.EvaluateAsync(budget, stoppingToken, restoredBecause: "new_period");
+                    await watch.EvaluateAsync(budget, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

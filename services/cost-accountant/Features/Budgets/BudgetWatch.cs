@@ -27,7 +27,13 @@ public sealed class BudgetWatch(CostAccountantDbContext db, BoundedPublisher pub
             await EvaluateAsync(budget, cancellationToken);
     }
 
-    public async Task EvaluateAsync(BudgetRecord budget, CancellationToken cancellationToken, string restoredBecause = "amount_raised")
+
+    /// <param name="restoredBecause">
+    /// Why an exhausted budget may be restored within its period (<c>amount_raised</c>); null from the ledger, whose
+    /// spend only grows within a period, so an exhaustion the gateway's leases found is not undone by the next batch.
+    /// </param>
+    /// <param name="leasesSpent">The gateway's leases found too little left for a request: exhausted, whatever is recorded.</param>
+    public async Task EvaluateAsync(BudgetRecord budget, CancellationToken cancellationToken, string? restoredBecause = null, bool leasesSpent = false)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var (start, end) = Period(budget, now);
@@ -79,7 +85,7 @@ public sealed class BudgetWatch(CostAccountantDbContext db, BoundedPublisher pub
                 else if (!reached && budget.Period == "rolling")
                     mask &= ~bit;
             }
-            if (!exhausted && spent >= budget.AmountNanos)
+            if (!exhausted && (spent >= budget.AmountNanos || leasesSpent))
             {
                 events.Add(new BudgetExhausted
                 {
@@ -88,7 +94,7 @@ public sealed class BudgetWatch(CostAccountantDbContext db, BoundedPublisher pub
                 });
                 exhausted = true;
             }
-            else if (exhausted && spent < budget.AmountNanos)
+            else if (exhausted && spent < budget.AmountNanos && !leasesSpent && restoredBecause is not null)
             {
                 events.Add(Restored(budget, spent, restoredBecause, now));
                 exhausted = false;

@@ -85,13 +85,18 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
         }
     }
 
-    /// <summary>Waits for a renewal, at most <c>LeaseWaitMs</c>.</summary>
+    /// <summary>
+    /// Waits for a renewal: at most <c>LeaseWaitMs</c>, or, for a project this replica has no answer about yet, until
+    /// the renewal ends (at most <c>LeaseTimeoutMs</c>): a slow first answer must not let requests through unchecked,
+    /// only a missing one.
+    /// </summary>
     public async Task<bool> WaitForRenewalAsync(string projectId, ProjectBudgets project, CancellationToken cancellationToken)
     {
         if (Unreachable)
             return false;
         var renewal = RenewAsync(projectId, project);
-        var done = await Task.WhenAny(renewal, Task.Delay(options.Value.Budgets.LeaseWaitMs, cancellationToken));
+        var wait = project.Known ? options.Value.Budgets.LeaseWaitMs : options.Value.Budgets.LeaseTimeoutMs + 500;
+        var done = await Task.WhenAny(renewal, Task.Delay(wait, cancellationToken));
         return done == renewal;
     }
 
