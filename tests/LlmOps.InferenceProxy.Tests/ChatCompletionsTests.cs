@@ -105,6 +105,21 @@ public class ChatCompletionsTests(GatewayFixture gateway) : IClassFixture<Gatewa
         Assert.Equal("support-bot", inference.Feature);
         Assert.Equal("acme", inference.Metadata["tenant"]);
         Assert.Equal("3", inference.Metadata["tier"]);
+        Assert.False(inference.IsEvaluatorTraffic);
+    }
+
+    [Fact]
+    public async Task A_judge_call_marked_as_evaluator_traffic_says_so_in_its_inference_event()
+    {
+        using var client = gateway.Gateway.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = GatewayFixture.Json(GatewayFixture.ChatBody("judge")) };
+        request.Headers.Add("x-llmops-traffic", "evaluator");
+
+        var response = await client.SendAsync(request);
+
+        response.EnsureSuccessStatusCode();
+        var inference = await gateway.Capture.ForTraceAsync(response.Headers.GetValues("x-llmops-trace-id").Single());
+        Assert.True(inference.IsEvaluatorTraffic);
     }
 
     [Fact]

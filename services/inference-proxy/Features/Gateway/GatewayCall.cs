@@ -20,6 +20,9 @@ public sealed class GatewayCall
     public const string RouteHeader = "x-llmops-route";
     public const string OverheadHeader = "x-llmops-overhead-ms";
 
+    /// <summary><c>evaluator</c> marks the evaluator's own judge calls: priced and traced, never evaluated themselves.</summary>
+    public const string TrafficHeader = "x-llmops-traffic";
+
     private const int MaxIdLength = 256;
     private const int MaxMetadataEntries = 64;
 
@@ -36,6 +39,7 @@ public sealed class GatewayCall
     public string? UserId { get; private set; }
     public string? SessionId { get; private set; }
     public string? Feature { get; private set; }
+    public bool IsEvaluatorTraffic { get; private set; }
     public string TraceId { get; private set; } = "";
     public string SpanId { get; } = ActivitySpanId.CreateRandom().ToHexString();
     public string? ParentSpanId { get; private set; }
@@ -112,6 +116,7 @@ public sealed class GatewayCall
         call.UserId = Optional(headers[UserHeader]);
         call.SessionId = Optional(headers[SessionHeader]);
         call.Feature = Optional(headers[FeatureHeader]);
+        call.IsEvaluatorTraffic = string.Equals(headers[TrafficHeader].ToString(), "evaluator", StringComparison.OrdinalIgnoreCase);
         if (call.UserId?.Length > MaxIdLength || call.SessionId?.Length > MaxIdLength || call.Feature?.Length > MaxIdLength)
             return (call, $"The {UserHeader}, {SessionHeader} and {FeatureHeader} headers are limited to {MaxIdLength} characters.");
 
@@ -201,6 +206,7 @@ public sealed class GatewayCall
             UserId = UserId,
             SessionId = SessionId,
             Feature = Feature,
+            IsEvaluatorTraffic = IsEvaluatorTraffic,
             TraceId = TraceId,
             SpanId = SpanId,
             ParentSpanId = ParentSpanId,
