@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LlmOps.Evaluator.Features.Rag;
 
 namespace LlmOps.Evaluator.Tests.Unit.Rag;
@@ -42,39 +41,5 @@ public class RagRobustnessTests
         documents[0] = t.Document;
         documents.Add(Corpus.OffTopicDocument(0));
         Assert.Equal(1, LexicalRag.ContextPrecision(documents, t.FaithfulAnswer).Value);
-    }
-
-    [Fact]
-    public void All_five_metrics_of_a_typical_trace_take_well_under_a_millisecond()
-    {
-        // A typical trace: a question, five retrieved chunks of ~100 words, an answer and a reference of a few sentences.
-        var topics = Corpus.Topics;
-        var traces = Enumerable.Range(0, topics.Length).Select(i => (
-            Question: topics[i].Question,
-            Documents: Enumerable.Range(0, 5).Select(k => string.Join(" ", Enumerable.Range(0, 3).Select(j => topics[(i + k + j) % topics.Length].Document))).ToArray(),
-            Answer: topics[i].FaithfulAnswer + " " + topics[i].InventedAnswer,
-            Reference: topics[i].FaithfulAnswer)).ToArray();
-
-        void ScoreAll(int count)
-        {
-            for (var n = 0; n < count; n++)
-            {
-                var t = traces[n % traces.Length];
-                LexicalRag.ContextRelevance(t.Question, t.Documents);
-                LexicalRag.Faithfulness(t.Answer, t.Documents);
-                LexicalRag.AnswerRelevance(t.Question, t.Answer);
-                LexicalRag.ContextPrecision(t.Documents, t.Reference);
-                LexicalRag.ContextRecall(t.Documents, t.Reference);
-            }
-        }
-
-        ScoreAll(500);
-        const int count = 5_000;
-        var watch = Stopwatch.StartNew();
-        ScoreAll(count);
-        var perSecond = count / watch.Elapsed.TotalSeconds;
-        TestContext.Current.SendDiagnosticMessage($"lexical RAG metrics: {perSecond:F0} traces/s on one thread");
-        // The evaluator's budget is 5,000 traces/s on 2 cores; a tenth of it on one thread leaves room for slow CI.
-        Assert.True(perSecond > 250, $"{perSecond:F0} traces/s");
     }
 }
