@@ -80,6 +80,7 @@ public static class MessagingExtensions
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
         builder.Services.AddSingleton<BoundedPublisher>();
+        builder.AddTopicPublisher();
         builder.Host.Properties[RegistryKey] = registry;
         return builder;
     }
