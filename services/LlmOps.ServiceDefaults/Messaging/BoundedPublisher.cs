@@ -10,17 +10,21 @@ namespace LlmOps.ServiceDefaults.Messaging;
 /// </summary>
 public sealed class BoundedPublisher(IBus bus, IOptions<MessagingOptions> options)
 {
-    public async Task PublishAsync<T>(T message, CancellationToken cancellationToken) where T : class
+    public Task PublishAsync<T>(T message, CancellationToken cancellationToken) where T : class =>
+        PublishAsync(message, typeof(T), cancellationToken);
+
+    /// <summary>For a message whose type is known only at run time (published as that type, not as object).</summary>
+    public async Task PublishAsync(object message, Type messageType, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.PublishTimeout);
         try
         {
-            await bus.Publish(message, deadline.Token);
+            await bus.Publish(message, messageType, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"The broker did not confirm {typeof(T).Name} within {options.Value.PublishTimeout}.");
+            throw new TimeoutException($"The broker did not confirm {messageType.Name} within {options.Value.PublishTimeout}.");
         }
     }
 }
