@@ -1,15 +1,79 @@
+using LlmOps.Evaluator.Features.Actions;
+using LlmOps.Evaluator.Features.Configuration;
+using LlmOps.Evaluator.Features.Feedback;
+using LlmOps.Evaluator.Features.FineTune;
+using LlmOps.Evaluator.Features.Loop;
+using LlmOps.Evaluator.Features.Online;
+using LlmOps.Evaluator.Infrastructure;
+using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace LlmOps.Evaluator;
 
 /// <summary>
-/// The evaluator service: online evaluation, RAG metrics, LLM-as-judge, datasets and the loop controller that turns failed evaluations into prompt, RAG and fine-tune actions.
-/// This slice is the host only (shared logging, telemetry, health, bus and key authentication, runnable alone and
-/// composed into the embedded platform); its consumers, storage and endpoints arrive with issue #7.
+/// The evaluator service: online evaluation of finished traces with configured (or default) evaluators, and the loop
+/// controller that turns failing scores into prompt, RAG and fine-tune actions (docs/evaluation.md).
 /// </summary>
 public static class EvaluatorExtensions
 {
     public const string ServiceName = "evaluator";
 
-    public static WebApplicationBuilder AddEvaluator(this WebApplicationBuilder builder) => builder;
+    public static WebApplicationBuilder AddEvaluator(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EvaluatorOptions>()
+            .BindConfiguration(EvaluatorOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o.Loop, new(o.Loop), null, validateAllProperties: true),
+                "Evaluator:Loop has a value out of range.")
+            .ValidateOnStart();
+        var options = builder.Configuration.GetSection(EvaluatorOptions.Section).Get<EvaluatorOptions>() ?? new EvaluatorOptions();
 
-    public static WebApplication MapEvaluatorEndpoints(this WebApplication app) => app;
+        builder.AddServiceDbContext<EvaluatorDbContext>(ServiceName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EvaluatorCatalog>();
+        builder.Services.AddHostedService<EvaluatorCatalogLoader>();
+        builder.Services.AddSingleton<EvaluationProgress>();
+        builder.Services.AddSingleton<LoopWork>();
+        builder.Services.AddScoped<OnlineEvaluation>();
+        builder.Services.AddScoped<LoopScores>();
+        builder.Services.AddScoped<LoopController>();
+        builder.Services.AddScoped<ActionBook>();
+        builder.Services.AddSingleton<ActionTopic>();
+        builder.Services.AddScoped<FineTuneCurator>();
+        builder.Services.AddScoped<Corrections>();
+        if (options.Loop.Enabled)
+            builder.Services.AddHostedService<LoopTicker>();
+
+        builder.AddServiceBatchConsumer<TraceCompletedConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);
+        builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs);
+        builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
+        builder.AddServiceBatchConsumer<CorrectionConsumer>(ServiceName, 200, options.BatchWaitMs);
+        builder.AddServiceBatchConsumer<CorrectionBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
+        return builder;
+    }
+
+    public static WebApplication MapEvaluatorEndpoints(this WebApplication app)
+    {
+        var evaluators = app.MapGroup("/api/evaluators").WithTags(ServiceName);
+        evaluators.MapGet("/", EvaluatorEndpoints.ListAsync);
+        evaluators.MapGet("/status", EvaluatorEndpoints.Status);
+        evaluators.MapGet("/{id:guid}", EvaluatorEndpoints.GetAsync);
+        evaluators.MapPost("/", EvaluatorEndpoints.CreateAsync);
+        evaluators.MapPatch("/{id:guid}", EvaluatorEndpoints.UpdateAsync);
+        evaluators.MapDelete("/{id:guid}", EvaluatorEndpoints.DeleteAsync);
+
+        var actions = app.MapGroup("/api/actions").WithTags(ServiceName);
+        actions.MapGet("/", ActionEndpoints.ListAsync);
+        actions.MapGet("/{id:guid}", ActionEndpoints.GetAsync);
+        actions.MapPost("/{id:guid}/acknowledge", ActionEndpoints.AcknowledgeAsync);
+        actions.MapPost("/{id:guid}/resolve", ActionEndpoints.ResolveAsync);
+        actions.MapPost("/{id:guid}/dismiss", ActionEndpoints.DismissAsync);
+
+        var datasets = app.MapGroup("/api/datasets").WithTags(ServiceName);
+        datasets.MapGet("/", DatasetEndpoints.ListAsync);
+        datasets.MapGet("/{id:guid}/items", DatasetEndpoints.ItemsAsync);
+        datasets.MapGet("/{id:guid}/export", DatasetExport.ExportAsync);
+        return app;
+    }
 }

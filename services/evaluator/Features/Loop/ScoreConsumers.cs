@@ -1,0 +1,64 @@
+using LlmOps.Contracts.Evaluation;
+using MassTransit;
+
+namespace LlmOps.Evaluator.Features.Loop;
+
+/// <summary>
+/// Scores from elsewhere (people's feedback, the ingest API) join the loop's window. The evaluator's own scores are
+/// recorded by the replica that produced them, so they are skipped here.
+/// </summary>
+public sealed class ScoreRecordedConsumer(LoopScores scores) : IConsumer<Batch<ScoreRecorded>>
+{
+    public Task Consume(ConsumeContext<Batch<ScoreRecorded>> context) =>
+        scores.RecordAsync(Foreign(context.Message.Select(m => m.Message)), context.CancellationToken);
+
+    /// <summary>Scores that did not come from an evaluator, and that the window can hold.</summary>
+    public static List<ScoreRecorded> Foreign(IEnumerable<ScoreRecorded?> incoming) =>
+        incoming.OfType<ScoreRecorded>()
+            .Where(s => s.Source != ScoreSources.Eval && s.ProjectId is { Length: > 0 and <= 128 } && s.Name is { Length: > 0 and <= 100 }
+                        && s.TraceId is null or { Length: <= 64 } && s.PromptName is null or { Length: <= 200 } && s.Model is null or { Length: <= 200 }
+                        && s.DataSourceId is null or { Length: <= 200 } && s.Label is null or { Length: <= 100 })
+            .ToList();
+}
+
+/// <summary>Scores published many per message (a feedback batch).</summary>
+public sealed class ScoreRecordedBatchConsumer(LoopScores scores) : IConsumer<Batch<ScoreRecordedBatch>>
+{
+    public Task Consume(ConsumeContext<Batch<ScoreRecordedBatch>> context) =>
+        scores.RecordAsync(ScoreRecordedConsumer.Foreign(context.Message.SelectMany(m => m.Message.Scores ?? [])), context.CancellationToken);
+}
+
+/// <summary>Runs the controller over every project that received scores, a few times a second (debounced per project).</summary>
+public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, ILogger<LoopTicker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await work.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                // Let a burst of score batches land before reading the window.
+                await Task.Delay(100, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            foreach (var project in work.Drain())
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<LoopController>().EvaluateAsync(project, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Try again on the next pass (the broker or the database may be restarting).
+                    logger.LogWarning(ex, "Loop pass over project {Project} failed; retrying", project);
+                    work.MarkDirty(project);
+                }
+            }
+        }
+    }
+}

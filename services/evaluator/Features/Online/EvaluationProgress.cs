@@ -1,0 +1,110 @@
+using System.Diagnostics.Metrics;
+using LlmOps.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps.Evaluator.Features.Online;
+
+/// <summary>
+/// Online evaluation must never stall silently (the anchors' most reported complaint): how many traces this replica
+/// holds, how far behind it is (trace completed → scored), when it last finished a batch, and whether it is stuck
+/// (holding traces without finishing any for <see cref="EvaluatorOptions.StallSeconds"/>). Exposed as metrics and at
+/// <c>GET /api/evaluators/status</c>.
+/// </summary>
+public sealed class EvaluationProgress
+{
+    private static readonly Histogram<double> LagHistogram = LlmOpsTelemetry.Meter.CreateHistogram<double>("llmops.evaluator.lag", "ms",
+        "From a trace's completion to its scores");
+    private static readonly Counter<long> Traces = LlmOpsTelemetry.Meter.CreateCounter<long>("llmops.evaluator.traces", null,
+        "Traces the evaluator received, by outcome (evaluated, skipped, failed)");
+    private static readonly Counter<long> Scores = LlmOpsTelemetry.Meter.CreateCounter<long>("llmops.evaluator.scores", null,
+        "Scores recorded, by name and status");
+
+    private readonly TimeProvider _clock;
+    private readonly int _stallSeconds;
+    private readonly double[] _recentLags = new double[1024];
+    private readonly Lock _gate = new();
+    private long _inFlight, _received, _evaluated, _skipped, _failed, _scores, _lagCount;
+    private DateTimeOffset _lastFinished;
+    private DateTimeOffset? _lastTraceCompletedAt;
+
+    public EvaluationProgress(TimeProvider clock, IOptions<EvaluatorOptions> options)
+    {
+        _clock = clock;
+        _stallSeconds = options.Value.StallSeconds;
+        _lastFinished = clock.GetUtcNow();
+        LlmOpsTelemetry.Meter.CreateObservableGauge("llmops.evaluator.backlog", () => Interlocked.Read(ref _inFlight), null,
+            "Traces received and not yet evaluated by this replica");
+        LlmOpsTelemetry.Meter.CreateObservableGauge("llmops.evaluator.stalled", () => Stalled ? 1 : 0, null,
+            "1 while this replica holds traces without finishing any");
+    }
+
+    public void Started(int traces)
+    {
+        Interlocked.Add(ref _inFlight, traces);
+        Interlocked.Add(ref _received, traces);
+    }
+
+    public void Finished(int evaluated, int skipped, IEnumerable<(string Name, string Status)> scores, IEnumerable<DateTimeOffset> completedAt)
+    {
+        var now = _clock.GetUtcNow();
+        Interlocked.Add(ref _inFlight, -(evaluated + skipped));
+        Interlocked.Add(ref _evaluated, evaluated);
+        Interlocked.Add(ref _skipped, skipped);
+        Traces.Add(evaluated, new KeyValuePair<string, object?>("outcome", "evaluated"));
+        Traces.Add(skipped, new KeyValuePair<string, object?>("outcome", "skipped"));
+        foreach (var group in scores.GroupBy(s => s))
+        {
+            Interlocked.Add(ref _scores, group.Count());
+            Scores.Add(group.Count(), new KeyValuePair<string, object?>("name", group.Key.Name), new KeyValuePair<string, object?>("status", group.Key.Status));
+        }
+        lock (_gate)
+        {
+            foreach (var completed in completedAt)
+            {
+                var lag = Math.Max(0, (now - completed).TotalMilliseconds);
+                LagHistogram.Record(lag);
+                _recentLags[_lagCount++ % _recentLags.Length] = lag;
+                if (_lastTraceCompletedAt is null || completed > _lastTraceCompletedAt)
+                    _lastTraceCompletedAt = completed;
+            }
+            _lastFinished = now;
+        }
+    }
+
+    public void Failed(int traces)
+    {
+        Interlocked.Add(ref _inFlight, -traces);
+        Interlocked.Add(ref _failed, traces);
+        Traces.Add(traces, new KeyValuePair<string, object?>("outcome", "failed"));
+    }
+
+    public bool Stalled => Interlocked.Read(ref _inFlight) > 0 && (_clock.GetUtcNow() - _lastFinished).TotalSeconds > _stallSeconds;
+
+    public object Snapshot()
+    {
+        double[] lags;
+        DateTimeOffset lastFinished;
+        DateTimeOffset? lastCompleted;
+        lock (_gate)
+        {
+            lags = _recentLags.Take((int)Math.Min(_lagCount, _recentLags.Length)).Order().ToArray();
+            lastFinished = _lastFinished;
+            lastCompleted = _lastTraceCompletedAt;
+        }
+        return new
+        {
+            backlog = Interlocked.Read(ref _inFlight),
+            stalled = Stalled,
+            received = Interlocked.Read(ref _received),
+            evaluated = Interlocked.Read(ref _evaluated),
+            skipped = Interlocked.Read(ref _skipped),
+            failed = Interlocked.Read(ref _failed),
+            scores = Interlocked.Read(ref _scores),
+            lastFinishedAt = lastFinished,
+            lastTraceCompletedAt = lastCompleted,
+            lagMs = lags.Length == 0 ? null : new { p50 = Percentile(lags, 0.5), p95 = Percentile(lags, 0.95), max = lags[^1], samples = lags.Length },
+        };
+    }
+
+    private static double Percentile(double[] sorted, double q) => Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))], 1);
+}

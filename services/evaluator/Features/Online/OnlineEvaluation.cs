@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text;
+using LlmOps.Contracts.Evaluation;
+using LlmOps.Contracts.Tracing;
+using LlmOps.Evaluator.Features.Configuration;
+using LlmOps.Evaluator.Features.Loop;
+using LlmOps.Evaluator.Infrastructure;
+using LlmOps.ServiceDefaults.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps.Evaluator.Features.Online;
+
+/// <summary>
+/// Scores finished traces with the project's evaluators: those whose filters match (prompt, model, feature), sampled
+/// deterministically per trace and evaluator (a redelivered trace is sampled the same way), never on the evaluator's own
+/// judge traffic. Each score's id derives from trace, evaluator and revision, so a re-run upserts instead of doubling.
+/// The traces it scored are kept briefly so the loop can quote them; the scores feed the loop controller at once.
+/// </summary>
+public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog catalog, LoopScores loopScores, IOptions<EvaluatorOptions> options,
+    TimeProvider clock)
+{
+    private static readonly string[] TraceColumns =
+        ["project_id", "trace_id", "revision", "question", "answer", "context", "reference", "prompt_name", "prompt_version", "model", "data_source_id",
+            "feature", "completed_at", "evaluated_at"];
+
+    private const int StoredTextChars = 8_000;
+
+    public sealed record Result(List<ScoreRecorded> Scores, int Evaluated, int Skipped);
+
+    public async Task<Result> EvaluateAsync(IReadOnlyList<TraceCompleted> traces, CancellationToken cancellationToken)
+    {
+        var maxChars = options.Value.MaxTextChars;
+        var now = clock.GetUtcNow();
+        var scores = new List<ScoreRecorded>();
+        var scored = new List<TraceCompleted>();
+        // The latest revision of each trace in the batch is the one that counts.
+        foreach (var trace in traces.GroupBy(t => (t.ProjectId, t.TraceId)).Select(g => g.MaxBy(t => t.Revision)!))
+        {
+            if (trace.IsEvaluatorTraffic)
+                continue;
+            var before = scores.Count;
+            foreach (var evaluator in catalog.For(trace.ProjectId))
+            {
+                if (!evaluator.Matches(trace.PromptName, trace.Model, trace.Feature) || !Sampled(trace.TraceId, evaluator.Name, evaluator.SamplingRate))
+                    continue;
+                var outcome = CheckRunner.Run(evaluator.Kind, evaluator.Settings, trace, maxChars);
+                scores.Add(Score(trace, evaluator, outcome, now));
+            }
+            if (scores.Count > before)
+                scored.Add(trace);
+        }
+
+        if (scored.Count > 0)
+            await RememberAsync(scored, now.UtcDateTime, cancellationToken);
+        if (options.Value.Loop.Enabled)
+            await loopScores.RecordAsync(scores, cancellationToken);
+        return new Result(scores, scored.Count, traces.Count - scored.Count);
+    }
+
+    public static ScoreRecorded Score(TraceCompleted trace, CompiledEvaluator evaluator, Outcome outcome, DateTimeOffset now) => new()
+    {
+        ScoreId = ScoreIdFor(trace.ProjectId, trace.TraceId, evaluator.Name, trace.Revision),
+        ProjectId = trace.ProjectId,
+        TraceId = trace.TraceId,
+        SessionId = trace.SessionId,
+        Name = evaluator.Kind,
+        DataType = outcome.DataType,
+        Value = outcome.Value,
+        Label = outcome.Label,
+        Explanation = outcome.Explanation,
+        Source = ScoreSources.Eval,
+        Status = outcome.Status,
+        EvaluatorName = evaluator.Name,
+        EvaluatorVersion = $"{evaluator.Method}/{evaluator.Version}",
+        RubricVersion = evaluator.RubricVersion,
+        PromptName = trace.PromptName,
+        PromptVersion = trace.PromptVersion,
+        Model = trace.Model,
+        DataSourceId = trace.DataSourceId,
+        Feature = trace.Feature,
+        RecordedAt = now,
+    };
+
+    /// <summary>The same trace, evaluator and revision always give the same score id.</summary>
+    public static Guid ScoreIdFor(string projectId, string traceId, string evaluatorName, int revision)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"score\n{projectId}\n{traceId}\n{evaluatorName}\n{revision}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+
+    /// <summary>Deterministic sampling: FNV-1a of trace id and evaluator name, mapped to [0, 1).</summary>
+    public static bool Sampled(string traceId, string evaluatorName, double rate)
+    {
+        if (rate >= 1)
+            return true;
+        if (rate <= 0)
+            return false;
+        var hash = 14695981039346656037UL;
+        foreach (var c in traceId)
+            hash = (hash ^ c) * 1099511628211UL;
+        hash = (hash ^ '\n') * 1099511628211UL;
+        foreach (var c in evaluatorName)
+            hash = (hash ^ c) * 1099511628211UL;
+        return (hash >> 11) * (1.0 / (1UL << 53)) < rate;
+    }
+
+    private async Task RememberAsync(List<TraceCompleted> traces, DateTime now, CancellationToken cancellationToken)
+    {
+        var postgres = db.Database.IsPostgres();
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            foreach (var chunk in traces.Chunk(200))
+            {
+                await using var command = BulkSql.Insert(connection, null, postgres, db.Database.Table(EvaluatorDbContext.Schema, "evaluated_traces"),
+                    TraceColumns, chunk,
+                    t => [t.ProjectId, t.TraceId, t.Revision, Cut(t.Question), Cut(t.Answer),
+                        t.RetrievedDocuments.Count == 0 ? null : Cut(string.Join("\n\n", t.RetrievedDocuments.Select(d => d.Content))),
+                        Cut(CheckRunner.Reference(t)), t.PromptName, t.PromptVersion, t.Model, t.DataSourceId, t.Feature, t.CompletedAt.UtcDateTime, now],
+                    "ON CONFLICT (project_id, trace_id) DO UPDATE SET revision = excluded.revision, question = excluded.question, "
+                    + "answer = excluded.answer, context = excluded.context, reference = excluded.reference, prompt_name = excluded.prompt_name, "
+                    + "prompt_version = excluded.prompt_version, model = excluded.model, data_source_id = excluded.data_source_id, "
+                    + "feature = excluded.feature, completed_at = excluded.completed_at, evaluated_at = excluded.evaluated_at "
+                    + "WHERE excluded.revision >= t.revision");
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static string? Cut(string? text) => text is { Length: > StoredTextChars } ? text[..StoredTextChars] : text;
+}

@@ -1,0 +1,29 @@
+using LlmOps.Contracts.Evaluation;
+using LlmOps.Contracts.Tracing;
+using MassTransit;
+
+namespace LlmOps.Evaluator.Features.Online;
+
+/// <summary>Finished traces, in batches: scored, and the scores published as one ScoreRecordedBatch (after success).</summary>
+public sealed class TraceCompletedConsumer(OnlineEvaluation evaluation, EvaluationProgress progress) : IConsumer<Batch<TraceCompleted>>
+{
+    public async Task Consume(ConsumeContext<Batch<TraceCompleted>> context)
+    {
+        var traces = context.Message.Select(m => m.Message).ToList();
+        progress.Started(traces.Count);
+        OnlineEvaluation.Result result;
+        try
+        {
+            result = await evaluation.EvaluateAsync(traces, context.CancellationToken);
+        }
+        catch
+        {
+            // Retried by the bus (then the error queue): counted, so a failing evaluator shows instead of going quiet.
+            progress.Failed(traces.Count);
+            throw;
+        }
+        if (result.Scores.Count > 0)
+            await context.Publish(new ScoreRecordedBatch { Scores = result.Scores }, context.CancellationToken);
+        progress.Finished(result.Evaluated, result.Skipped, result.Scores.Select(s => (s.Name, s.Status)), traces.Select(t => t.CompletedAt));
+    }
+}

@@ -1,0 +1,156 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmOps.Evaluator.Infrastructure;
+
+public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> options) : DbContext(options)
+{
+    public const string Schema = "evaluator";
+
+    public DbSet<EvaluatorRecord> Evaluators => Set<EvaluatorRecord>();
+    public DbSet<EvaluatedTraceRecord> EvaluatedTraces => Set<EvaluatedTraceRecord>();
+    public DbSet<LoopScoreRecord> LoopScores => Set<LoopScoreRecord>();
+    public DbSet<ActionRecord> Actions => Set<ActionRecord>();
+    public DbSet<CorrectionRecord> Corrections => Set<CorrectionRecord>();
+    public DbSet<DatasetRecord> Datasets => Set<DatasetRecord>();
+    public DbSet<DatasetItemRecord> DatasetItems => Set<DatasetItemRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+
+        modelBuilder.Entity<EvaluatorRecord>(e =>
+        {
+            e.ToTable("evaluators");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(100);
+            e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(64);
+            e.Property(x => x.Method).HasColumnName("method").HasMaxLength(16);
+            e.Property(x => x.Settings).HasColumnName("settings");
+            e.Property(x => x.PromptName).HasColumnName("prompt_name").HasMaxLength(200);
+            e.Property(x => x.Model).HasColumnName("model").HasMaxLength(200);
+            e.Property(x => x.Feature).HasColumnName("feature").HasMaxLength(256);
+            e.Property(x => x.SamplingRate).HasColumnName("sampling_rate");
+            e.Property(x => x.JudgeDeployment).HasColumnName("judge_deployment").HasMaxLength(200);
+            e.Property(x => x.RubricVersion).HasColumnName("rubric_version").HasMaxLength(64);
+            e.Property(x => x.Enabled).HasColumnName("enabled");
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.HasIndex(x => new { x.ProjectId, x.Name }).IsUnique().HasDatabaseName("ux_evaluators_project_name");
+        });
+
+        modelBuilder.Entity<EvaluatedTraceRecord>(t =>
+        {
+            t.ToTable("evaluated_traces");
+            t.HasKey(x => new { x.ProjectId, x.TraceId });
+            t.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            t.Property(x => x.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+            t.Property(x => x.Revision).HasColumnName("revision");
+            t.Property(x => x.Question).HasColumnName("question");
+            t.Property(x => x.Answer).HasColumnName("answer");
+            t.Property(x => x.Context).HasColumnName("context");
+            t.Property(x => x.Reference).HasColumnName("reference");
+            t.Property(x => x.PromptName).HasColumnName("prompt_name");
+            t.Property(x => x.PromptVersion).HasColumnName("prompt_version");
+            t.Property(x => x.Model).HasColumnName("model");
+            t.Property(x => x.DataSourceId).HasColumnName("data_source_id");
+            t.Property(x => x.Feature).HasColumnName("feature");
+            t.Property(x => x.CompletedAt).HasColumnName("completed_at");
+            t.Property(x => x.EvaluatedAt).HasColumnName("evaluated_at");
+            t.HasIndex(x => x.EvaluatedAt).HasDatabaseName("ix_evaluated_traces_time");
+        });
+
+        modelBuilder.Entity<LoopScoreRecord>(s =>
+        {
+            s.ToTable("loop_scores");
+            s.HasKey(x => x.ScoreId);
+            s.Property(x => x.ScoreId).HasColumnName("score_id");
+            s.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            s.Property(x => x.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+            s.Property(x => x.Name).HasColumnName("name").HasMaxLength(100);
+            s.Property(x => x.Value).HasColumnName("value");
+            s.Property(x => x.Label).HasColumnName("label").HasMaxLength(100);
+            s.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            s.Property(x => x.Source).HasColumnName("source").HasMaxLength(16);
+            s.Property(x => x.PromptName).HasColumnName("prompt_name").HasMaxLength(200);
+            s.Property(x => x.PromptVersion).HasColumnName("prompt_version");
+            s.Property(x => x.Model).HasColumnName("model").HasMaxLength(200);
+            s.Property(x => x.DataSourceId).HasColumnName("data_source_id").HasMaxLength(200);
+            s.Property(x => x.RecordedAt).HasColumnName("recorded_at");
+            s.HasIndex(x => new { x.ProjectId, x.Name, x.RecordedAt }).HasDatabaseName("ix_loop_scores_project_name_time");
+            s.HasIndex(x => new { x.ProjectId, x.TraceId }).HasDatabaseName("ix_loop_scores_project_trace");
+        });
+
+        modelBuilder.Entity<ActionRecord>(a =>
+        {
+            a.ToTable("actions");
+            a.HasKey(x => x.Id);
+            a.Property(x => x.Id).HasColumnName("id");
+            a.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            a.Property(x => x.Path).HasColumnName("path").HasMaxLength(16);
+            a.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(64);
+            a.Property(x => x.Subject).HasColumnName("subject").HasMaxLength(400);
+            a.Property(x => x.Summary).HasColumnName("summary");
+            a.Property(x => x.Evidence).HasColumnName("evidence");
+            a.Property(x => x.Details).HasColumnName("details");
+            a.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            a.Property(x => x.PromptName).HasColumnName("prompt_name").HasMaxLength(200);
+            a.Property(x => x.PromptVersion).HasColumnName("prompt_version");
+            a.Property(x => x.Model).HasColumnName("model").HasMaxLength(200);
+            a.Property(x => x.DataSourceId).HasColumnName("data_source_id").HasMaxLength(200);
+            a.Property(x => x.CreatedAt).HasColumnName("created_at");
+            a.Property(x => x.CooldownUntil).HasColumnName("cooldown_until");
+            a.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            a.Property(x => x.UpdatedBy).HasColumnName("updated_by").HasMaxLength(128);
+            a.Property(x => x.Note).HasColumnName("note");
+            a.HasIndex(x => new { x.ProjectId, x.Kind, x.Subject, x.CreatedAt }).HasDatabaseName("ix_actions_subject");
+        });
+
+        modelBuilder.Entity<CorrectionRecord>(c =>
+        {
+            c.ToTable("corrections");
+            c.HasKey(x => x.FeedbackId);
+            c.Property(x => x.FeedbackId).HasColumnName("feedback_id");
+            c.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            c.Property(x => x.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+            c.Property(x => x.Correction).HasColumnName("correction");
+            c.Property(x => x.ReceivedAt).HasColumnName("received_at");
+            c.HasIndex(x => new { x.ProjectId, x.TraceId }).HasDatabaseName("ix_corrections_project_trace");
+        });
+
+        modelBuilder.Entity<DatasetRecord>(d =>
+        {
+            d.ToTable("datasets");
+            d.HasKey(x => x.Id);
+            d.Property(x => x.Id).HasColumnName("id");
+            d.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            d.Property(x => x.Name).HasColumnName("name").HasMaxLength(200);
+            d.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(16);
+            d.Property(x => x.Description).HasColumnName("description");
+            d.Property(x => x.Model).HasColumnName("model").HasMaxLength(200);
+            d.Property(x => x.TargetCount).HasColumnName("target_count");
+            d.Property(x => x.ReadyAt).HasColumnName("ready_at");
+            d.Property(x => x.CreatedAt).HasColumnName("created_at");
+            d.HasIndex(x => new { x.ProjectId, x.Name }).IsUnique().HasDatabaseName("ux_datasets_project_name");
+        });
+
+        modelBuilder.Entity<DatasetItemRecord>(i =>
+        {
+            i.ToTable("dataset_items");
+            i.HasKey(x => x.Id);
+            i.Property(x => x.Id).HasColumnName("id");
+            i.Property(x => x.DatasetId).HasColumnName("dataset_id");
+            i.Property(x => x.ContentHash).HasColumnName("content_hash").HasMaxLength(64);
+            i.Property(x => x.Input).HasColumnName("input");
+            i.Property(x => x.ExpectedOutput).HasColumnName("expected_output");
+            i.Property(x => x.Context).HasColumnName("context");
+            i.Property(x => x.SourceTraceId).HasColumnName("source_trace_id").HasMaxLength(64);
+            i.Property(x => x.Source).HasColumnName("source").HasMaxLength(16);
+            i.Property(x => x.Metadata).HasColumnName("metadata");
+            i.Property(x => x.CreatedAt).HasColumnName("created_at");
+            i.HasIndex(x => new { x.DatasetId, x.ContentHash }).IsUnique().HasDatabaseName("ux_dataset_items_hash");
+        });
+    }
+}
