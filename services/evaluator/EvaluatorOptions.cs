@@ -32,6 +32,25 @@ public sealed class EvaluatorOptions
     public bool DefaultEvaluators { get; set; } = true;
 
     public LoopOptions Loop { get; set; } = new();
+
+    public GatewayOptions Gateway { get; set; } = new();
+}
+
+/// <summary>Where the evaluator's own model calls go (judges, experiments): through inference-proxy.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>inference-proxy's address, e.g. <c>http://inference-proxy:8080/</c>; unset in the embedded platform (it calls itself).</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>From the environment only (<c>Evaluator__Gateway__ApiKey</c>): the key judge and experiment calls are made and priced with.</summary>
+    public string? ApiKey { get; set; }
+
+    [Range(1, 600)]
+    public int TimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Judge calls in flight at once per replica.</summary>
+    [Range(1, 256)]
+    public int Concurrency { get; set; } = 8;
 }
 
 /// <summary>The loop controller's decision table settings (docs/evaluation.md explains each).</summary>

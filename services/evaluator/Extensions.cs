@@ -42,6 +42,7 @@ public static class EvaluatorExtensions
         builder.Services.AddSingleton<ActionTopic>();
         builder.Services.AddScoped<FineTuneCurator>();
         builder.Services.AddScoped<Corrections>();
+        builder.Services.AddHttpClient<Features.Gateway.GatewayClient>(Features.Gateway.GatewayClient.HttpClientName);
         if (options.Loop.Enabled)
             builder.Services.AddHostedService<LoopTicker>();
 
