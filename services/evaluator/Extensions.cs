@@ -33,7 +33,9 @@ public static class EvaluatorExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EvaluatorCatalog>();
         builder.Services.AddHostedService<EvaluatorCatalogLoader>();
-        builder.Services.AddSingleton<EvaluationProgress>();
+        foreach (var lane in new[] { EvaluationProgress.LexicalLane, EvaluationProgress.JudgeLane })
+            builder.Services.AddKeyedSingleton(lane, (services, _) => new EvaluationProgress(services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EvaluatorOptions>>(), lane));
         builder.Services.AddSingleton<LoopWork>();
         builder.Services.AddScoped<OnlineEvaluation>();
         builder.Services.AddScoped<LoopScores>();
@@ -43,10 +45,14 @@ public static class EvaluatorExtensions
         builder.Services.AddScoped<FineTuneCurator>();
         builder.Services.AddScoped<Corrections>();
         builder.Services.AddHttpClient<Features.Gateway.GatewayClient>(Features.Gateway.GatewayClient.HttpClientName);
+        builder.Services.AddScoped<Features.Judges.JudgeRunner>();
+        builder.Services.AddScoped<Features.Judges.PairwiseJudge>();
+        builder.Services.AddScoped<Features.Judges.JudgeEvaluation>();
         if (options.Loop.Enabled)
             builder.Services.AddHostedService<LoopTicker>();
 
         builder.AddServiceBatchConsumer<TraceCompletedConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);
+        builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: options.Gateway.Concurrency);
         builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<CorrectionConsumer>(ServiceName, 200, options.BatchWaitMs);

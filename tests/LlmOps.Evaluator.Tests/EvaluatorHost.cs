@@ -71,14 +71,23 @@ public sealed class EvaluatorHost : IAsyncDisposable
             await bus.Publish(trace);
     }
 
-    /// <summary>Publishes and waits until the evaluator has taken every one of them (evaluated or skipped).</summary>
+    public Features.Online.EvaluationProgress Progress(string lane = Features.Online.EvaluationProgress.LexicalLane) =>
+        Host.Services.GetRequiredKeyedService<Features.Online.EvaluationProgress>(lane);
+
+    /// <summary>Publishes and waits until both lanes (checks and judges) have taken every one of them (evaluated or skipped).</summary>
     public async Task PublishAndWaitAsync(IReadOnlyCollection<TraceCompleted> traces)
     {
-        var progress = Host.Services.GetRequiredService<Features.Online.EvaluationProgress>();
-        var before = Received(progress);
+        var lanes = new[] { Progress(), Progress(Features.Online.EvaluationProgress.JudgeLane) };
+        var before = lanes.Select(Received).ToArray();
+        var failedBefore = lanes.Select(Failed).ToArray();
         await PublishAsync(traces);
-        await Eventually.TrueAsync(() => Task.FromResult(Received(progress) >= before + traces.Count && !Busy(progress)), TimeSpan.FromSeconds(60),
-            $"{traces.Count} traces evaluated");
+        await Eventually.TrueAsync(() =>
+        {
+            // A consumer that throws would otherwise only show as a wait that times out.
+            if (lanes.Select((lane, i) => Failed(lane) > failedBefore[i]).Any(failed => failed))
+                throw new Xunit.Sdk.XunitException($"The evaluator failed on a batch ({string.Join(", ", lanes.Select(l => $"{l.Lane}: {Failed(l)}"))}).");
+            return Task.FromResult(lanes.Select((lane, i) => Received(lane) >= before[i] + traces.Count && !Busy(lane)).All(done => done));
+        }, TimeSpan.FromSeconds(60), $"{traces.Count} traces evaluated");
     }
 
     private static long Received(Features.Online.EvaluationProgress progress)
@@ -86,6 +95,9 @@ public sealed class EvaluatorHost : IAsyncDisposable
         var snapshot = System.Text.Json.JsonSerializer.SerializeToElement(progress.Snapshot());
         return snapshot.GetProperty("evaluated").GetInt64() + snapshot.GetProperty("skipped").GetInt64();
     }
+
+    private static long Failed(Features.Online.EvaluationProgress progress) =>
+        System.Text.Json.JsonSerializer.SerializeToElement(progress.Snapshot()).GetProperty("failed").GetInt64();
 
     private static bool Busy(Features.Online.EvaluationProgress progress) =>
         System.Text.Json.JsonSerializer.SerializeToElement(progress.Snapshot()).GetProperty("backlog").GetInt64() > 0;

@@ -117,7 +117,7 @@ foreach (var batch in Enumerable.Range(0, count).Select(i => MakeTrace(i, "bench
 }
 Console.WriteLine($"evaluation, no bus    : {scored / direct.Elapsed.TotalSeconds,10:N0} traces/s (8 checks each, stored on PostgreSQL, one batch at a time)");
 
-var progress = host.Services.GetRequiredService<EvaluationProgress>();
+var progress = host.Services.GetRequiredKeyedService<EvaluationProgress>(EvaluationProgress.LexicalLane);
 long Done() => JsonSerializer.SerializeToElement(progress.Snapshot()).GetProperty("evaluated").GetInt64();
 var bus = host.Services.GetRequiredService<IBus>();
 var online = Stopwatch.StartNew();

@@ -86,7 +86,10 @@ public class EvaluatorApiTests : IAsyncLifetime
     [InlineData("""{"name":"l","kind":"length","settings":{"minWords":10,"maxWords":5}}""", "settings")]
     [InlineData("""{"name":"p","kind":"pii_leak","settings":{"kinds":["dna"]}}""", "settings")]
     [InlineData("""{"name":"g","kind":"language","settings":{"expected":"english"}}""", "settings")]
-    [InlineData("""{"name":"j","kind":"faithfulness","method":"judge"}""", "method")]
+    [InlineData("""{"name":"j","kind":"faithfulness","method":"judge"}""", "judgeDeployment")]
+    [InlineData("""{"name":"h","kind":"hallucination","method":"lexical"}""", "method")]
+    [InlineData("""{"name":"c","kind":"context_precision","method":"judge","judgeDeployment":"m"}""", "method")]
+    [InlineData("""{"name":"v","kind":"toxicity","judgeDeployment":"m","rubricVersion":"v9"}""", "rubricVersion")]
     [InlineData("""{"name":"z","kind":"json_valid","samplingRate":1.5}""", "samplingRate")]
     public async Task Invalid_configuration_is_refused_with_the_field_at_fault(string json, string field)
     {

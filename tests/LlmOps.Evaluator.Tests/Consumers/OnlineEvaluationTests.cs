@@ -111,7 +111,7 @@ public class OnlineEvaluationTests : IAsyncLifetime
         await _host.PublishAndWaitAsync([huge]);
 
         await Eventually.TrueAsync(() => Task.FromResult(ScoresOf(huge.TraceId).Count == 5), Wait, "the huge trace scored");
-        var progress = System.Text.Json.JsonSerializer.SerializeToElement(_host.Host.Services.GetRequiredService<Features.Online.EvaluationProgress>().Snapshot());
+        var progress = System.Text.Json.JsonSerializer.SerializeToElement(_host.Progress().Snapshot());
         Assert.Equal(0, progress.GetProperty("failed").GetInt64());
         await Task.Delay(500);
         Assert.Empty(_host.Captured<Fault<ScoreRecordedBatch>>().Messages);

@@ -60,7 +60,7 @@ public static partial class EvaluatorEndpoints
             ProjectId = project,
             Name = input.Name!,
             Kind = input.Kind!,
-            Method = input.Method ?? EvaluatorKinds.Lexical,
+            Method = MethodOf(input),
             CreatedAt = now,
         };
         Apply(record, input, now);
@@ -114,8 +114,16 @@ public static partial class EvaluatorEndpoints
     }
 
     /// <summary>This replica's online evaluation: backlog, lag, whether it is stalled (also metrics: llmops.evaluator.*).</summary>
-    public static IResult Status(EvaluationProgress progress, EvaluatorCatalog catalog) =>
-        Results.Ok(new { replica = Environment.MachineName, configurationLoadedAt = catalog.LoadedAt, online = progress.Snapshot() });
+    public static IResult Status([FromKeyedServices(EvaluationProgress.LexicalLane)] EvaluationProgress lexical,
+        [FromKeyedServices(EvaluationProgress.JudgeLane)] EvaluationProgress judge, EvaluatorCatalog catalog) =>
+        Results.Ok(new
+        {
+            replica = Environment.MachineName,
+            configurationLoadedAt = catalog.LoadedAt,
+            stalled = lexical.Stalled || judge.Stalled,
+            online = lexical.Snapshot(),
+            judges = judge.Snapshot(),
+        });
 
     private static Dictionary<string, string[]> Validate(EvaluatorInput input, bool creating)
     {
@@ -126,11 +134,20 @@ public static partial class EvaluatorEndpoints
             errors["kind"] = [$"kind is one of {string.Join(", ", EvaluatorKinds.All)}."];
         else if (EvaluatorKinds.Compile(input.Kind, input.Settings) is { Problem: { } problem })
             errors["settings"] = [problem];
-        var method = input.Method ?? EvaluatorKinds.Lexical;
-        if (method == EvaluatorKinds.Judge)
-            errors["method"] = ["LLM-as-judge evaluators are not available yet in this version; use the lexical method."];
-        else if (method != EvaluatorKinds.Lexical)
+        var method = MethodOf(input);
+        if (method is not (EvaluatorKinds.Lexical or EvaluatorKinds.Judge))
             errors["method"] = ["method is lexical or judge."];
+        else if (input.Kind is not null && method == EvaluatorKinds.Lexical && EvaluatorKinds.JudgeOnly.Contains(input.Kind))
+            errors["method"] = [$"{input.Kind} needs an LLM judge: method judge, with a judgeDeployment."];
+        else if (input.Kind is not null && method == EvaluatorKinds.Judge)
+        {
+            if (!Judges.JudgeRubrics.Kinds.Contains(input.Kind))
+                errors["method"] = [$"There is no judge rubric for {input.Kind}; judges exist for {string.Join(", ", Judges.JudgeRubrics.Kinds)}."];
+            else if (Judges.JudgeRubrics.Find(input.Kind, input.RubricVersion) is null)
+                errors["rubricVersion"] = [$"No rubric version {input.RubricVersion} for {input.Kind}."];
+            if (string.IsNullOrWhiteSpace(input.JudgeDeployment))
+                errors["judgeDeployment"] = ["A judge needs judgeDeployment: the model or route the gateway sends judge calls to."];
+        }
         if (input.SamplingRate is { } rate && (double.IsNaN(rate) || rate is < 0 or > 1))
             errors["samplingRate"] = ["samplingRate is a share from 0 to 1."];
         if (input.PromptName is { Length: > 200 } || input.Model is { Length: > 200 } || input.Feature is { Length: > 256 })
@@ -142,9 +159,13 @@ public static partial class EvaluatorEndpoints
         return errors;
     }
 
+    /// <summary>The method asked for; by default lexical, or judge for the kinds only a judge can tell.</summary>
+    private static string MethodOf(EvaluatorInput input) =>
+        input.Method ?? (input.Kind is not null && EvaluatorKinds.JudgeOnly.Contains(input.Kind) ? EvaluatorKinds.Judge : EvaluatorKinds.Lexical);
+
     private static void Apply(EvaluatorRecord record, EvaluatorInput input, DateTime now)
     {
-        record.Method = input.Method ?? record.Method;
+        record.Method = MethodOf(input);
         record.Settings = input.Settings is { ValueKind: JsonValueKind.Object } s ? s.GetRawText() : record.Settings;
         record.PromptName = Blank(input.PromptName) ?? (input.PromptName is "" ? null : record.PromptName);
         record.Model = Blank(input.Model) ?? (input.Model is "" ? null : record.Model);

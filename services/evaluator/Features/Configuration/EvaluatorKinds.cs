@@ -23,7 +23,10 @@ public static class EvaluatorKinds
         ScoreNames.ContextRelevance, ScoreNames.Faithfulness, ScoreNames.AnswerRelevance, ScoreNames.ContextPrecision, ScoreNames.ContextRecall,
     ];
 
-    public static readonly IReadOnlyList<string> All = [.. Checks, .. Rag];
+    /// <summary>Only an LLM judge can tell these (the <c>judge</c> method).</summary>
+    public static readonly IReadOnlyList<string> JudgeOnly = [Judges.JudgeRubrics.Hallucination, Judges.JudgeRubrics.Toxicity, Judges.JudgeRubrics.Correctness];
+
+    public static readonly IReadOnlyList<string> All = [.. Checks, .. Rag, .. JudgeOnly];
 
     /// <summary>PII kinds a leak check looks for unless told otherwise (IP addresses are too often legitimate content).</summary>
     public static readonly IReadOnlySet<string> DefaultPiiKinds = new HashSet<string>(PiiKinds.All.Where(k => k != PiiKinds.Ip));

@@ -12,6 +12,12 @@ namespace LlmOps.Evaluator.Features.Online;
 /// </summary>
 public sealed class EvaluationProgress
 {
+    /// <summary>The checks and lexical metrics, in batches.</summary>
+    public const string LexicalLane = "lexical";
+
+    /// <summary>LLM judges, one trace at a time on their own queue.</summary>
+    public const string JudgeLane = "judge";
+
     private static readonly Histogram<double> LagHistogram = LlmOpsTelemetry.Meter.CreateHistogram<double>("llmops.evaluator.lag", "ms",
         "From a trace's completion to its scores");
     private static readonly Counter<long> Traces = LlmOpsTelemetry.Meter.CreateCounter<long>("llmops.evaluator.traces", null,
@@ -20,6 +26,7 @@ public sealed class EvaluationProgress
         "Scores recorded, by name and status");
 
     private readonly TimeProvider _clock;
+    private readonly KeyValuePair<string, object?> _laneTag;
     private readonly int _stallSeconds;
     private readonly double[] _recentLags = new double[1024];
     private readonly Lock _gate = new();
@@ -27,16 +34,20 @@ public sealed class EvaluationProgress
     private DateTimeOffset _lastFinished;
     private DateTimeOffset? _lastTraceCompletedAt;
 
-    public EvaluationProgress(TimeProvider clock, IOptions<EvaluatorOptions> options)
+    public EvaluationProgress(TimeProvider clock, IOptions<EvaluatorOptions> options, string lane)
     {
         _clock = clock;
+        Lane = lane;
+        _laneTag = new KeyValuePair<string, object?>("lane", lane);
         _stallSeconds = options.Value.StallSeconds;
         _lastFinished = clock.GetUtcNow();
-        LlmOpsTelemetry.Meter.CreateObservableGauge("llmops.evaluator.backlog", () => Interlocked.Read(ref _inFlight), null,
-            "Traces received and not yet evaluated by this replica");
-        LlmOpsTelemetry.Meter.CreateObservableGauge("llmops.evaluator.stalled", () => Stalled ? 1 : 0, null,
+        LlmOpsTelemetry.Meter.CreateObservableGauge("llmops.evaluator.backlog", () => new Measurement<long>(Interlocked.Read(ref _inFlight), _laneTag),
+            null, "Traces received and not yet evaluated by this replica");
+        LlmOpsTelemetry.Meter.CreateObservableGauge("llmops.evaluator.stalled", () => new Measurement<int>(Stalled ? 1 : 0, _laneTag), null,
             "1 while this replica holds traces without finishing any");
     }
+
+    public string Lane { get; }
 
     public void Started(int traces)
     {
@@ -50,19 +61,19 @@ public sealed class EvaluationProgress
         Interlocked.Add(ref _inFlight, -(evaluated + skipped));
         Interlocked.Add(ref _evaluated, evaluated);
         Interlocked.Add(ref _skipped, skipped);
-        Traces.Add(evaluated, new KeyValuePair<string, object?>("outcome", "evaluated"));
-        Traces.Add(skipped, new KeyValuePair<string, object?>("outcome", "skipped"));
+        Traces.Add(evaluated, new KeyValuePair<string, object?>("outcome", "evaluated"), _laneTag);
+        Traces.Add(skipped, new KeyValuePair<string, object?>("outcome", "skipped"), _laneTag);
         foreach (var group in scores.GroupBy(s => s))
         {
             Interlocked.Add(ref _scores, group.Count());
-            Scores.Add(group.Count(), new KeyValuePair<string, object?>("name", group.Key.Name), new KeyValuePair<string, object?>("status", group.Key.Status));
+            Scores.Add(group.Count(), new KeyValuePair<string, object?>("name", group.Key.Name), new KeyValuePair<string, object?>("status", group.Key.Status), _laneTag);
         }
         lock (_gate)
         {
             foreach (var completed in completedAt)
             {
                 var lag = Math.Max(0, (now - completed).TotalMilliseconds);
-                LagHistogram.Record(lag);
+                LagHistogram.Record(lag, _laneTag);
                 _recentLags[_lagCount++ % _recentLags.Length] = lag;
                 if (_lastTraceCompletedAt is null || completed > _lastTraceCompletedAt)
                     _lastTraceCompletedAt = completed;
@@ -75,7 +86,7 @@ public sealed class EvaluationProgress
     {
         Interlocked.Add(ref _inFlight, -traces);
         Interlocked.Add(ref _failed, traces);
-        Traces.Add(traces, new KeyValuePair<string, object?>("outcome", "failed"));
+        Traces.Add(traces, new KeyValuePair<string, object?>("outcome", "failed"), _laneTag);
     }
 
     public bool Stalled => Interlocked.Read(ref _inFlight) > 0 && (_clock.GetUtcNow() - _lastFinished).TotalSeconds > _stallSeconds;
@@ -93,6 +104,7 @@ public sealed class EvaluationProgress
         }
         return new
         {
+            lane = Lane,
             backlog = Interlocked.Read(ref _inFlight),
             stalled = Stalled,
             received = Interlocked.Read(ref _received),

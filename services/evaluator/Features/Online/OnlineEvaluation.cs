@@ -42,7 +42,8 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
             var before = scores.Count;
             foreach (var evaluator in catalog.For(trace.ProjectId))
             {
-                if (!evaluator.Matches(trace.PromptName, trace.Model, trace.Feature) || !Sampled(trace.TraceId, evaluator.Name, evaluator.SamplingRate))
+                // Judges run on their own queue (JudgeTraceConsumer): a slow model never holds up the checks.
+                if (evaluator.Method != EvaluatorKinds.Lexical || !evaluator.Matches(trace.PromptName, trace.Model, trace.Feature) || !Sampled(trace.TraceId, evaluator.Name, evaluator.SamplingRate))
                     continue;
                 var outcome = CheckRunner.Run(evaluator.Kind, evaluator.Settings, trace, maxChars);
                 scores.Add(Score(trace, evaluator, outcome, now));
@@ -58,7 +59,7 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
         return new Result(scores, scored.Count, traces.Count - scored.Count);
     }
 
-    public static ScoreRecorded Score(TraceCompleted trace, CompiledEvaluator evaluator, Outcome outcome, DateTimeOffset now) => new()
+    public static ScoreRecorded Score(TraceCompleted trace, CompiledEvaluator evaluator, Outcome outcome, DateTimeOffset now, string? judgeModel = null) => new()
     {
         ScoreId = ScoreIdFor(trace.ProjectId, trace.TraceId, evaluator.Name, trace.Revision),
         ProjectId = trace.ProjectId,
@@ -73,7 +74,8 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
         Status = outcome.Status,
         EvaluatorName = evaluator.Name,
         EvaluatorVersion = $"{evaluator.Method}/{evaluator.Version}",
-        RubricVersion = evaluator.RubricVersion,
+        RubricVersion = evaluator.Method == EvaluatorKinds.Judge ? Judges.JudgeRubrics.Find(evaluator.Kind, evaluator.RubricVersion)?.Id : evaluator.RubricVersion,
+        JudgeModel = judgeModel,
         PromptName = trace.PromptName,
         PromptVersion = trace.PromptVersion,
         Model = trace.Model,
@@ -107,7 +109,7 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
         return (hash >> 11) * (1.0 / (1UL << 53)) < rate;
     }
 
-    private async Task RememberAsync(List<TraceCompleted> traces, DateTime now, CancellationToken cancellationToken)
+    public async Task RememberAsync(IReadOnlyList<TraceCompleted> traces, DateTime now, CancellationToken cancellationToken)
     {
         var postgres = db.Database.IsPostgres();
         var connection = db.Database.GetDbConnection();

@@ -5,7 +5,7 @@ using MassTransit;
 namespace LlmOps.Evaluator.Features.Online;
 
 /// <summary>Finished traces, in batches: scored, and the scores published as one ScoreRecordedBatch (after success).</summary>
-public sealed class TraceCompletedConsumer(OnlineEvaluation evaluation, EvaluationProgress progress) : IConsumer<Batch<TraceCompleted>>
+public sealed class TraceCompletedConsumer(OnlineEvaluation evaluation, [FromKeyedServices(EvaluationProgress.LexicalLane)] EvaluationProgress progress) : IConsumer<Batch<TraceCompleted>>
 {
     public async Task Consume(ConsumeContext<Batch<TraceCompleted>> context)
     {
