@@ -46,6 +46,13 @@ public sealed class TraceCollectorOptions
     [Range(50, 60_000)]
     public int CompletionScanIntervalMs { get; set; } = 1_000;
 
+    /// <summary>
+    /// Finished traces per TraceCompletedBatch message (one broker confirm per batch); 0 publishes one TraceCompleted per
+    /// message, for evaluators older than the batch contract.
+    /// </summary>
+    [Range(0, 1_000)]
+    public int CompletedBatchSize { get; set; } = 100;
+
     /// <summary>How often traces past their project's retention are deleted.</summary>
     [Range(1, 24 * 60)]
     public int RetentionScanMinutes { get; set; } = 60;

@@ -18,6 +18,7 @@ public static class ContractCatalog
     {
         [typeof(InferenceCompleted)] = "urn:message:LlmOps.Contracts.Inference:InferenceCompleted",
         [typeof(TraceCompleted)] = "urn:message:LlmOps.Contracts.Tracing:TraceCompleted",
+        [typeof(TraceCompletedBatch)] = "urn:message:LlmOps.Contracts.Tracing:TraceCompletedBatch",
         [typeof(ScoreRecorded)] = "urn:message:LlmOps.Contracts.Evaluation:ScoreRecorded",
         [typeof(DriftDetected)] = "urn:message:LlmOps.Contracts.Evaluation:DriftDetected",
         [typeof(FeedbackReceived)] = "urn:message:LlmOps.Contracts.Feedback:FeedbackReceived",

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using LlmOps.Contracts.Cost;
 using LlmOps.Contracts.Evaluation;
 using LlmOps.Contracts.Feedback;
+using LlmOps.Contracts.Tracing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,8 +28,10 @@ public sealed class CaptureConsumer<T>(MessageCapture<T> capture) : IConsumer<T>
 /// single events whichever way the service published them.
 /// </summary>
 public sealed class BatchCaptureConsumer(IServiceProvider services)
-    : IConsumer<CostRecordedBatch>, IConsumer<ScoreRecordedBatch>, IConsumer<FeedbackReceivedBatch>
+    : IConsumer<CostRecordedBatch>, IConsumer<ScoreRecordedBatch>, IConsumer<FeedbackReceivedBatch>, IConsumer<TraceCompletedBatch>
 {
+    public Task Consume(ConsumeContext<TraceCompletedBatch> context) => Add(context.Message.Traces);
+
     public Task Consume(ConsumeContext<CostRecordedBatch> context) => Add(context.Message.Costs);
 
     public Task Consume(ConsumeContext<ScoreRecordedBatch> context) => Add(context.Message.Scores);

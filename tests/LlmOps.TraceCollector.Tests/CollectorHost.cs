@@ -48,6 +48,7 @@ public sealed class CollectorHost : IAsyncDisposable
                 builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((KeyOfA, "project-a"), (KeyOfB, "project-b")));
                 builder.Services.AddSingleton<MessageCapture<TraceCompleted>>();
                 builder.AddServiceConsumer<CaptureConsumer<TraceCompleted>>("test");
+                builder.AddServiceConsumer<BatchCaptureConsumer>("test");
             },
             app =>
             {

@@ -93,19 +93,26 @@ public sealed partial class TraceCompletion(IServiceScopeFactory scopes, IOption
         }
 
         // Published together (the broker confirms them in parallel), then marked in one statement: only those confirmed.
-        var confirmed = await Task.WhenAll(ready.Select(async r =>
+        var batchSize = options.Value.CompletedBatchSize;
+        var groups = batchSize > 0 ? ready.Chunk(batchSize).ToList() : ready.Select(r => new[] { r }).ToList();
+        var groupConfirmed = await Task.WhenAll(groups.Select(async group =>
         {
             try
             {
-                await publisher.PublishAsync(r.Message, cancellationToken);
+                if (batchSize > 0)
+                    await publisher.PublishAsync(new TraceCompletedBatch { Traces = group.Select(r => r.Message).ToList() }, cancellationToken);
+                else
+                    await publisher.PublishAsync(group[0].Message, cancellationToken);
                 return true;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                LogPublishFailed(logger, r.Trace.Id, ex.Message);
+                foreach (var r in group)
+                    LogPublishFailed(logger, r.Trace.Id, ex.Message);
                 return false;
             }
         }));
+        var confirmed = groups.SelectMany((group, i) => group.Select(_ => groupConfirmed[i])).ToArray();
         var published = ready.Where((_, i) => confirmed[i]).Select(r => r.Trace).ToList();
         Published.Add(published.Count);
         await MarkPublishedAsync(db, published, cancellationToken);
