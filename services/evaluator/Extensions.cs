@@ -52,7 +52,10 @@ public static class EvaluatorExtensions
             builder.Services.AddHostedService<LoopTicker>();
 
         builder.AddServiceBatchConsumer<TraceCompletedConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);
+        builder.AddServiceBatchConsumer<TraceCompletedBatchConsumer>(ServiceName, Math.Max(1, options.BatchSize / 100), options.BatchWaitMs,
+            options.BatchConcurrency);
         builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: options.Gateway.Concurrency);
+        builder.AddServiceConsumer<Features.Judges.JudgeTraceBatchConsumer>(ServiceName, prefetch: 2);
         builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<CorrectionConsumer>(ServiceName, 200, options.BatchWaitMs);

@@ -64,9 +64,16 @@ public sealed class EvaluatorHost : IAsyncDisposable
 
     public InMemoryTopicPublisher Topics => (InMemoryTopicPublisher)Host.Services.GetRequiredService<ITopicPublisher>();
 
-    public async Task PublishAsync(IEnumerable<TraceCompleted> traces)
+    /// <summary>Publishes one TraceCompleted per message, or, with <paramref name="batched"/>, as trace-collector does: TraceCompletedBatch of 100.</summary>
+    public async Task PublishAsync(IEnumerable<TraceCompleted> traces, bool batched = false)
     {
         var bus = Host.Services.GetRequiredService<IBus>();
+        if (batched)
+        {
+            foreach (var chunk in traces.Chunk(100))
+                await bus.Publish(new TraceCompletedBatch { Traces = chunk });
+            return;
+        }
         foreach (var trace in traces)
             await bus.Publish(trace);
     }
@@ -75,12 +82,12 @@ public sealed class EvaluatorHost : IAsyncDisposable
         Host.Services.GetRequiredKeyedService<Features.Online.EvaluationProgress>(lane);
 
     /// <summary>Publishes and waits until both lanes (checks and judges) have taken every one of them (evaluated or skipped).</summary>
-    public async Task PublishAndWaitAsync(IReadOnlyCollection<TraceCompleted> traces)
+    public async Task PublishAndWaitAsync(IReadOnlyCollection<TraceCompleted> traces, bool batched = false)
     {
         var lanes = new[] { Progress(), Progress(Features.Online.EvaluationProgress.JudgeLane) };
         var before = lanes.Select(Received).ToArray();
         var failedBefore = lanes.Select(Failed).ToArray();
-        await PublishAsync(traces);
+        await PublishAsync(traces, batched);
         await Eventually.TrueAsync(() =>
         {
             // A consumer that throws would otherwise only show as a wait that times out.

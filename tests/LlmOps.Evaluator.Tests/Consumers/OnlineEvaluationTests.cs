@@ -42,6 +42,18 @@ public class OnlineEvaluationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Traces_published_many_per_message_are_scored_like_single_ones()
+    {
+        var traces = Enumerable.Range(0, 150).Select(i => Traces.Trace("project-b", $"Question {i}?", $"Answer {i}.")).ToList();
+
+        await _host.PublishAndWaitAsync(traces, batched: true);
+
+        var ids = traces.Select(t => t.TraceId).ToHashSet();
+        await Eventually.TrueAsync(() => Task.FromResult(_host.Captured<ScoreRecorded>().Messages.Count(s => ids.Contains(s.TraceId!)) == 150 * 5),
+            Wait, "five scores for each of 150 traces");
+    }
+
+    [Fact]
     public async Task The_evaluators_own_judge_traffic_is_never_evaluated()
     {
         var judge = Traces.Trace("project-b", "Rate this answer", "Score: 4", evaluatorTraffic: true);

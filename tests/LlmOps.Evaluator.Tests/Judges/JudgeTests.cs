@@ -112,6 +112,21 @@ public class JudgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Traces_published_many_per_message_are_judged_each()
+    {
+        var traces = Enumerable.Range(0, 12).Select(i => Traces.Trace("project-a", $"q{i}?",
+            $"Answer {i}. " + Scripted($$"""{"score": {{(i % 2 == 0 ? "0.9" : "0.1")}}}"""))).ToList();
+
+        await _evaluator.PublishAndWaitAsync(traces, batched: true);
+
+        var ids = traces.Select(t => t.TraceId).ToHashSet();
+        var scores = await Eventually.UntilAsync(() => Task.FromResult(_evaluator.Captured<ScoreRecorded>().Messages
+            .Where(s => s.Name == "hallucination" && ids.Contains(s.TraceId!)).ToList() is { Count: 12 } all ? all : null), Wait, "12 verdicts");
+        Assert.Equal(6, scores.Count(s => s.Label == "hallucinated"));
+        Assert.Equal(6, scores.Count(s => s.Label == "factual"));
+    }
+
+    [Fact]
     public async Task The_judge_lane_skips_traces_no_judge_is_configured_for_and_its_own_traffic()
     {
         var otherProject = Traces.Trace("project-b", "q?", "a " + Scripted("""{"score": 1}"""));
