@@ -1,7 +1,7 @@
 // The evaluator's speed goals (issue #7), against the test RabbitMQ and PostgreSQL (start them first: scripts/deps.sh start):
 //   1. the check-type evaluators alone, one thread: traces/s through json_valid, json_schema, required_entities, regex,
 //      length, refusal, pii_leak and language (and, separately, the lexical RAG triad);
-//   2. the online path: TraceCompleted waiting on RabbitMQ, drained by the evaluator (batches, the checks, the window and
+//   2. the online path: TraceCompletedBatch (100 traces each, as trace-collector publishes) on RabbitMQ, drained by the evaluator (batches, the checks, the window and
 //      trace rows on PostgreSQL, ScoreRecordedBatch confirmed) → traces/s;
 //   3. loop latency: from the moment the last score a diagnosis needs is recorded to the action on the bus.
 //   dotnet run -c Release --project scripts/bench/Evaluator -- [traces=20000]
@@ -121,7 +121,9 @@ var progress = host.Services.GetRequiredKeyedService<EvaluationProgress>(Evaluat
 long Done() => JsonSerializer.SerializeToElement(progress.Snapshot()).GetProperty("evaluated").GetInt64();
 var bus = host.Services.GetRequiredService<IBus>();
 var online = Stopwatch.StartNew();
-await Parallel.ForEachAsync(sample, new ParallelOptions { MaxDegreeOfParallelism = 200 }, async (trace, ct) => await bus.Publish(trace, ct));
+// As trace-collector publishes them: 100 finished traces per message.
+await Parallel.ForEachAsync(sample.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+    async (chunk, ct) => await bus.Publish(new TraceCompletedBatch { Traces = chunk }, ct));
 var published = online.Elapsed;
 while (Done() < count)
     await Task.Delay(20);
