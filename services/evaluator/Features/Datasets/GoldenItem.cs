@@ -32,7 +32,8 @@ public static class GoldenItem
                 input = given.Value.GetString()!;
                 break;
             case JsonValueKind.Object when given.Value.EnumerateObject().Any():
-                input = JsonNode.Parse(given.Value.GetRawText())!.ToJsonString();
+                // Variables in a canonical order: the same variables given in another order are the same item.
+                input = Canonical(JsonNode.Parse(given.Value.GetRawText()))!.ToJsonString();
                 inputFormat = ItemFormats.Variables;
                 break;
             default:
@@ -160,6 +161,13 @@ public static class GoldenItem
     private static string Hash(string input, string? inputFormat, string? expected, string? context, string? contextFormat) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join('\u0000', inputFormat ?? "text", input.Trim(), expected?.Trim() ?? "", contextFormat ?? "text", context?.Trim() ?? ""))));
+
+    private static JsonNode? Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Canonical(p.Value?.DeepClone())))),
+        JsonArray a => new JsonArray(a.Select(v => Canonical(v?.DeepClone())).ToArray()),
+        _ => node,
+    };
 
     private static JsonElement? Property(JsonElement element, string name)
     {
