@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LlmOps.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmOps.Evaluator.Tests.Experiments;
 
@@ -169,5 +170,55 @@ public class ExperimentGateTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await ExperimentStack.GateAsync(a, id)).StatusCode);
         using var admin = _stack.Evaluator.Host.CreateClient();
         Assert.Equal("project-a", (await admin.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}")).GetProperty("experiment").GetProperty("projectId").GetString());
+    }
+}
+
+public class ExperimentResumeTests : IAsyncLifetime
+{
+    private ExperimentStack _stack = null!;
+
+    public async ValueTask InitializeAsync() => _stack = await ExperimentStack.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _stack.DisposeAsync();
+
+    [Fact]
+    public async Task A_running_experiment_whose_replica_stopped_is_taken_over_when_its_lease_lapses_and_keeps_the_saved_results()
+    {
+        using var evaluator = _stack.Evaluator.Host.CreateClient();
+        var dataset = await ExperimentStack.CreateDatasetAsync(evaluator, "resumed",
+            Enumerable.Range(1, 3).Select(i => (object)new { input = $"Order {i}? [[sim:response={{\"ok\":true}}]]" }));
+        var items = (await evaluator.GetFromJsonAsync<JsonElement>($"/api/datasets/{dataset}/items")).GetProperty("data").EnumerateArray()
+            .Select(i => i.GetProperty("id").GetGuid()).ToList();
+        var id = Guid.CreateVersion7();
+        using (var scope = _stack.Evaluator.Host.Services.CreateScope())
+        {
+            // What a replica that died after saving its first item leaves behind.
+            var db = scope.ServiceProvider.GetRequiredService<Infrastructure.EvaluatorDbContext>();
+            db.Experiments.Add(new Infrastructure.ExperimentRecord
+            {
+                Id = id, ProjectId = "default", DatasetId = dataset, Model = "sim-small", Evaluators = """[{"name":"json_valid","kind":"json_valid"}]""",
+                Gate = "{}", Status = "running", ClaimedBy = "dead-replica", LeaseUntil = DateTime.UtcNow.AddSeconds(-1), Attempts = 1, ItemCount = 3,
+                CompletedItems = 1, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
+            });
+            db.ExperimentResults.Add(new Infrastructure.ExperimentResultRecord
+            {
+                ExperimentId = id, ItemId = items[0], Output = "saved before the crash", LatencyMs = 5,
+                Scores = """{"json_valid":{"status":"ok","value":0,"label":"invalid","explanation":"saved"}}""", CreatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var gate = await ExperimentStack.GateAsync(evaluator, id);
+
+        var verdict = await gate.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(verdict.GetProperty("reasons").EnumerateArray(), r => r.GetString() == "error rate 0 (0 of 3 items failed at the gateway) ≤ 0.05");
+        var results = await evaluator.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}/results");
+        var outputs = results.GetProperty("data").EnumerateArray().ToDictionary(r => r.GetProperty("itemId").GetGuid(), r => r.GetProperty("output").GetString());
+        Assert.Equal("saved before the crash", outputs[items[0]]);
+        Assert.Equal("""{"ok":true}""", outputs[items[1]]);
+        var experiment = await evaluator.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}");
+        var jsonValid = experiment.GetProperty("aggregates").GetProperty("metrics")[0];
+        Assert.Equal(2, jsonValid.GetProperty("passed").GetInt32());
+        Assert.Equal(3, jsonValid.GetProperty("scored").GetInt32());
     }
 }
