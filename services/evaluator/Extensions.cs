@@ -1,4 +1,5 @@
 using LlmOps.Evaluator.Features.Actions;
+using LlmOps.Evaluator.Features.Experiments;
 using LlmOps.Evaluator.Features.Configuration;
 using LlmOps.Evaluator.Features.Feedback;
 using LlmOps.Evaluator.Features.FineTune;
@@ -60,6 +61,7 @@ public static class EvaluatorExtensions
         builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<CorrectionConsumer>(ServiceName, 200, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<CorrectionBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
+        builder.AddEvaluatorExperiments();
         return builder;
     }
 
@@ -84,6 +86,7 @@ public static class EvaluatorExtensions
         datasets.MapGet("/", DatasetEndpoints.ListAsync);
         datasets.MapGet("/{id:guid}/items", DatasetEndpoints.ItemsAsync);
         datasets.MapGet("/{id:guid}/export", DatasetExport.ExportAsync);
+        app.MapEvaluatorExperimentEndpoints();
         return app;
     }
 }

@@ -13,6 +13,8 @@ public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> opti
     public DbSet<CorrectionRecord> Corrections => Set<CorrectionRecord>();
     public DbSet<DatasetRecord> Datasets => Set<DatasetRecord>();
     public DbSet<DatasetItemRecord> DatasetItems => Set<DatasetItemRecord>();
+    public DbSet<ExperimentRecord> Experiments => Set<ExperimentRecord>();
+    public DbSet<ExperimentResultRecord> ExperimentResults => Set<ExperimentResultRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -151,6 +153,58 @@ public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> opti
             i.Property(x => x.Metadata).HasColumnName("metadata");
             i.Property(x => x.CreatedAt).HasColumnName("created_at");
             i.HasIndex(x => new { x.DatasetId, x.ContentHash }).IsUnique().HasDatabaseName("ux_dataset_items_hash");
+        });
+
+        // Golden datasets and experiments (migration 20261123000003_Experiments).
+        modelBuilder.Entity<DatasetItemRecord>(i =>
+        {
+            i.Property(x => x.InputFormat).HasColumnName("input_format").HasMaxLength(16);
+            i.Property(x => x.ContextFormat).HasColumnName("context_format").HasMaxLength(16);
+        });
+
+        modelBuilder.Entity<ExperimentRecord>(x =>
+        {
+            x.ToTable("experiments");
+            x.HasKey(e => e.Id);
+            x.Property(e => e.Id).HasColumnName("id");
+            x.Property(e => e.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            x.Property(e => e.DatasetId).HasColumnName("dataset_id");
+            x.Property(e => e.Name).HasColumnName("name").HasMaxLength(200);
+            x.Property(e => e.Prompt).HasColumnName("prompt").HasMaxLength(200);
+            x.Property(e => e.Model).HasColumnName("model").HasMaxLength(200);
+            x.Property(e => e.Evaluators).HasColumnName("evaluators");
+            x.Property(e => e.Gate).HasColumnName("gate");
+            x.Property(e => e.BaselineExperimentId).HasColumnName("baseline_experiment_id");
+            x.Property(e => e.Status).HasColumnName("status").HasMaxLength(16);
+            x.Property(e => e.ItemCount).HasColumnName("item_count");
+            x.Property(e => e.CompletedItems).HasColumnName("completed_items");
+            x.Property(e => e.ErrorCount).HasColumnName("error_count");
+            x.Property(e => e.Aggregates).HasColumnName("aggregates");
+            x.Property(e => e.Error).HasColumnName("error");
+            x.Property(e => e.ClaimedBy).HasColumnName("claimed_by").HasMaxLength(128);
+            x.Property(e => e.LeaseUntil).HasColumnName("lease_until");
+            x.Property(e => e.Attempts).HasColumnName("attempts");
+            x.Property(e => e.CreatedAt).HasColumnName("created_at");
+            x.Property(e => e.StartedAt).HasColumnName("started_at");
+            x.Property(e => e.CompletedAt).HasColumnName("completed_at");
+            x.HasIndex(e => new { e.ProjectId, e.DatasetId, e.CreatedAt }).HasDatabaseName("ix_experiments_project_dataset");
+            x.HasIndex(e => new { e.Status, e.LeaseUntil }).HasDatabaseName("ix_experiments_status");
+        });
+
+        modelBuilder.Entity<ExperimentResultRecord>(r =>
+        {
+            r.ToTable("experiment_results");
+            r.HasKey(x => new { x.ExperimentId, x.ItemId });
+            r.Property(x => x.ExperimentId).HasColumnName("experiment_id");
+            r.Property(x => x.ItemId).HasColumnName("item_id");
+            r.Property(x => x.Output).HasColumnName("output");
+            r.Property(x => x.LatencyMs).HasColumnName("latency_ms");
+            r.Property(x => x.InputTokens).HasColumnName("input_tokens");
+            r.Property(x => x.OutputTokens).HasColumnName("output_tokens");
+            r.Property(x => x.Error).HasColumnName("error");
+            r.Property(x => x.Scores).HasColumnName("scores");
+            r.Property(x => x.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+            r.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
     }
 }

@@ -148,4 +148,20 @@ public sealed class DatasetItemRecord
 
     public string? Metadata { get; set; }
     public DateTime CreatedAt { get; set; }
+
+    /// <summary><see cref="ItemFormats.Variables"/> or null (text).</summary>
+    public string? InputFormat { get; set; }
+
+    /// <summary><see cref="ItemFormats.Documents"/> or null (text).</summary>
+    public string? ContextFormat { get; set; }
+}
+
+/// <summary>How a golden item's input and context are to be read (null columns: plain text, as curated items are).</summary>
+public static class ItemFormats
+{
+    /// <summary>The input is a JSON object of prompt variables.</summary>
+    public const string Variables = "variables";
+
+    /// <summary>The context is a JSON array of documents, in rank order.</summary>
+    public const string Documents = "documents";
 }

@@ -33,9 +33,7 @@ public static class DatasetEndpoints
         if (dataset is null || !context.User.CanAccessProject(dataset.ProjectId))
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No dataset {id}.");
         var items = await db.DatasetItems.AsNoTracking().Where(i => i.DatasetId == id).OrderBy(i => i.CreatedAt).ThenBy(i => i.Id).Take(limit ?? 100)
-            .Select(i => new { id = i.Id, input = i.Input, expectedOutput = i.ExpectedOutput, context = i.Context, source = i.Source,
-                sourceTraceId = i.SourceTraceId, createdAt = i.CreatedAt })
             .ToListAsync(cancellationToken);
-        return Results.Ok(new { dataset = new { id = dataset.Id, name = dataset.Name, kind = dataset.Kind }, data = items });
+        return Results.Ok(new { dataset = new { id = dataset.Id, name = dataset.Name, kind = dataset.Kind }, data = items.Select(Datasets.GoldenItem.View) });
     }
 }

@@ -45,8 +45,8 @@ public static class DatasetExport
         using var writer = new Utf8JsonWriter(stream);
         writer.WriteStartObject();
         writer.WriteStartArray("messages");
-        if (!string.IsNullOrWhiteSpace(item.Context))
-            Message(writer, "system", $"{ContextInstruction}\n\nContext:\n{item.Context}");
+        if (Datasets.GoldenItem.ContextText(item) is { } context && !string.IsNullOrWhiteSpace(context))
+            Message(writer, "system", $"{ContextInstruction}\n\nContext:\n{context}");
         Message(writer, "user", item.Input);
         Message(writer, "assistant", item.ExpectedOutput!);
         writer.WriteEndArray();
