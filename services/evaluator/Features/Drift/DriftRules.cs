@@ -59,7 +59,8 @@ public static class DriftRules
             return null;
         return new DriftFinding(kind, statistic, Math.Round(currentRate, 4), Math.Round(baselineRate, 4),
             $"{what} {Percent(currentRate)} (n={currentN}) against {Percent(baselineRate)} in the baseline (n={baselineN}); "
-            + $"two-sided two-proportion z-test p={p.ToString("G2", CultureInfo.InvariantCulture)} < alpha {alpha.ToString(CultureInfo.InvariantCulture)}.");
+            + $"two-sided two-proportion z-test, p {(p < 1e-9 ? "< 1e-9" : "= " + p.ToString("G2", CultureInfo.InvariantCulture))} "
+            + $"(alpha {alpha.ToString(CultureInfo.InvariantCulture)}).");
     }
 
     /// <summary>PSI of two binned windows; <paramref name="describe"/> adds what moved (medians, terms) to the detail.</summary>
