@@ -34,6 +34,8 @@ public sealed class EvaluatorOptions
     public LoopOptions Loop { get; set; } = new();
 
     public GatewayOptions Gateway { get; set; } = new();
+
+    public Features.Drift.DriftOptions Drift { get; set; } = new();
 }
 
 /// <summary>Where the evaluator's own model calls go (judges, experiments): through inference-proxy.</summary>

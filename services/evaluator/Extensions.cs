@@ -27,6 +27,8 @@ public static class EvaluatorExtensions
             .ValidateDataAnnotations()
             .Validate(o => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o.Loop, new(o.Loop), null, validateAllProperties: true),
                 "Evaluator:Loop has a value out of range.")
+            .Validate(o => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o.Drift, new(o.Drift), null, validateAllProperties: true),
+                "Evaluator:Drift has a value out of range.")
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(EvaluatorOptions.Section).Get<EvaluatorOptions>() ?? new EvaluatorOptions();
 
@@ -62,6 +64,15 @@ public static class EvaluatorExtensions
         builder.AddServiceBatchConsumer<CorrectionConsumer>(ServiceName, 200, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<CorrectionBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
         builder.AddEvaluatorExperiments();
+
+        builder.Services.AddScoped<Features.Drift.DriftObservations>();
+        builder.Services.AddScoped<Features.Drift.DriftDetector>();
+        if (options.Drift.Enabled)
+        {
+            builder.Services.AddHostedService<Features.Drift.DriftTicker>();
+            builder.AddServiceBatchConsumer<Features.Drift.DriftTraceConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs);
+            builder.AddServiceBatchConsumer<Features.Drift.DriftTraceBatchConsumer>(ServiceName, Math.Max(1, options.BatchSize / 100), options.BatchWaitMs);
+        }
         return builder;
     }
 
@@ -87,6 +98,8 @@ public static class EvaluatorExtensions
         datasets.MapGet("/{id:guid}/items", DatasetEndpoints.ItemsAsync);
         datasets.MapGet("/{id:guid}/export", DatasetExport.ExportAsync);
         app.MapEvaluatorExperimentEndpoints();
+
+        app.MapGroup("/api/drift").WithTags(ServiceName).MapGet("/", Features.Drift.DriftEndpoints.ListAsync);
         return app;
     }
 }

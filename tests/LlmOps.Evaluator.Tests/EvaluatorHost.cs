@@ -50,6 +50,7 @@ public sealed class EvaluatorHost : IAsyncDisposable
                 Capture<Fault<ScoreRecordedBatch>>(builder);
                 Capture<Fault<ScoreRecorded>>(builder);
                 Capture<Fault<Contracts.Feedback.FeedbackReceivedBatch>>(builder);
+                Capture<DriftDetected>(builder);
             },
             app =>
             {

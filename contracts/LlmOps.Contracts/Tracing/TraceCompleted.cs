@@ -20,7 +20,12 @@ public sealed record TraceCompleted
 
     public string? PromptName { get; init; }
     public int? PromptVersion { get; init; }
+    /// <summary>
+    /// The model the caller asked for (the gateway's requested model, OTel's <c>gen_ai.request.model</c>); when the trace
+    /// reported only one model, that one.
+    /// </summary>
     public string? Model { get; init; }
+
     public string? Provider { get; init; }
 
     /// <summary>The retriever / data source the trace's retrieval observations used.</summary>
@@ -48,4 +53,11 @@ public sealed record TraceCompleted
     public required DateTimeOffset CompletedAt { get; init; }
 
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The model id the provider reported serving (its response's <c>model</c>, OTel's <c>gen_ai.response.model</c>), which may
+    /// differ from the requested <see cref="Model"/> (an alias resolved to a dated snapshot, or silently changed). Null when
+    /// the trace does not tell requested and served apart.
+    /// </summary>
+    public string? ResponseModel { get; init; }
 }

@@ -15,6 +15,8 @@ public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> opti
     public DbSet<DatasetItemRecord> DatasetItems => Set<DatasetItemRecord>();
     public DbSet<ExperimentRecord> Experiments => Set<ExperimentRecord>();
     public DbSet<ExperimentResultRecord> ExperimentResults => Set<ExperimentResultRecord>();
+    public DbSet<DriftObservationRecord> DriftObservations => Set<DriftObservationRecord>();
+    public DbSet<DriftSignalRecord> DriftSignals => Set<DriftSignalRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -205,6 +207,49 @@ public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> opti
             r.Property(x => x.Scores).HasColumnName("scores");
             r.Property(x => x.TraceId).HasColumnName("trace_id").HasMaxLength(64);
             r.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<DriftObservationRecord>(o =>
+        {
+            o.ToTable("drift_observations");
+            o.HasKey(x => new { x.ProjectId, x.TraceId });
+            o.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            o.Property(x => x.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+            o.Property(x => x.PromptName).HasColumnName("prompt_name").HasMaxLength(200);
+            o.Property(x => x.PromptVersion).HasColumnName("prompt_version");
+            o.Property(x => x.Model).HasColumnName("model").HasMaxLength(200);
+            o.Property(x => x.ResponseModel).HasColumnName("response_model").HasMaxLength(200);
+            o.Property(x => x.AnswerChars).HasColumnName("answer_chars");
+            o.Property(x => x.Refused).HasColumnName("refused");
+            o.Property(x => x.QueryBucket).HasColumnName("query_bucket");
+            o.Property(x => x.QueryTerms).HasColumnName("query_terms").HasMaxLength(200);
+            o.Property(x => x.CompletedAt).HasColumnName("completed_at");
+            o.HasIndex(x => x.CompletedAt).HasDatabaseName("ix_drift_observations_time");
+        });
+
+        modelBuilder.Entity<DriftSignalRecord>(d =>
+        {
+            d.ToTable("drift_signals");
+            d.HasKey(x => x.Id);
+            d.Property(x => x.Id).HasColumnName("id");
+            d.Property(x => x.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            d.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(16);
+            d.Property(x => x.Statistic).HasColumnName("statistic").HasMaxLength(140);
+            d.Property(x => x.Subject).HasColumnName("subject").HasMaxLength(420);
+            d.Property(x => x.PromptName).HasColumnName("prompt_name").HasMaxLength(200);
+            d.Property(x => x.PromptVersion).HasColumnName("prompt_version");
+            d.Property(x => x.Model).HasColumnName("model").HasMaxLength(200);
+            d.Property(x => x.Value).HasColumnName("value");
+            d.Property(x => x.Threshold).HasColumnName("threshold");
+            d.Property(x => x.BaselineFrom).HasColumnName("baseline_from");
+            d.Property(x => x.BaselineTo).HasColumnName("baseline_to");
+            d.Property(x => x.CurrentFrom).HasColumnName("current_from");
+            d.Property(x => x.CurrentTo).HasColumnName("current_to");
+            d.Property(x => x.Detail).HasColumnName("detail");
+            d.Property(x => x.DetectedAt).HasColumnName("detected_at");
+            d.Property(x => x.CooldownUntil).HasColumnName("cooldown_until");
+            d.HasIndex(x => new { x.ProjectId, x.Kind, x.Statistic, x.Subject, x.CooldownUntil }).HasDatabaseName("ix_drift_signals_cooldown");
+            d.HasIndex(x => new { x.ProjectId, x.DetectedAt }).HasDatabaseName("ix_drift_signals_project_time");
         });
     }
 }

@@ -18,6 +18,7 @@ public class EvaluatorApiTests : IAsyncLifetime
     [InlineData("/api/evaluators/status")]
     [InlineData("/api/actions")]
     [InlineData("/api/datasets")]
+    [InlineData("/api/drift")]
     public async Task Every_route_needs_a_key(string path)
     {
         using var anonymous = _host.Host.CreateClient(bearerKey: null);

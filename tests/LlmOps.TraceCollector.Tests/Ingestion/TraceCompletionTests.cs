@@ -49,7 +49,8 @@ public class TraceCompletionTests : IAsyncLifetime
         Assert.Equal("project-a", completed.ProjectId);
         Assert.Equal("What is our refund policy?", completed.Question);
         Assert.Equal("Refunds within 30 days.", completed.Answer);
-        Assert.Equal("sim-small-2026", completed.Model);
+        // The model asked for, and the snapshot the provider said it served (drift detection watches the latter).
+        Assert.Equal(("sim-small", "sim-small-2026"), (completed.Model, completed.ResponseModel));
         Assert.Equal((120L, 30L), (completed.InputTokens, completed.OutputTokens));
         Assert.Equal(("ok", "support", "user-1", "session-1"), (completed.Status, completed.Feature, completed.UserId, completed.SessionId));
         Assert.True(completed.LatencyMs > 0);
@@ -82,6 +83,8 @@ public class TraceCompletionTests : IAsyncLifetime
         var document = Assert.Single(completed.RetrievedDocuments);
         Assert.Equal(("d1", "Order 7 ships Monday.", 0.91), (document.Id, document.Content, document.Score));
         Assert.Equal("m-1", completed.Model);
+        // One model field only: requested and served cannot be told apart.
+        Assert.Null(completed.ResponseModel);
         Assert.Equal(3, completed.ObservationCount);
         Assert.Equal(1100, completed.LatencyMs, 1);
     }

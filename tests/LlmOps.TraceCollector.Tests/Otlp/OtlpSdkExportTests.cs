@@ -137,5 +137,6 @@ public sealed class OtlpSdkExportTests(OtlpHost host) : IClassFixture<OtlpHost>
         Assert.Equal("kb-main", completed.DataSourceId);
         Assert.Equal(["Refunds within 30 days.", "Shipping takes 5 days."], completed.RetrievedDocuments.Select(d => d.Content));
         Assert.Equal(1200, completed.InputTokens);
+        Assert.Equal(("gpt-4o", "gpt-4o-2024-08-06"), (completed.Model, completed.ResponseModel));
     }
 }

@@ -21,6 +21,9 @@ public static class TraceSummary
         var documents = retrievals.SelectMany(r => Documents(r.Output)).ToList();
         if (documents.Count == 0)
             documents = generations.SelectMany(g => GatewayContexts(g.Metadata)).ToList();
+        // The gateway keeps the requested model beside the served one (metadata requestedModel), OTLP keeps the request model
+        // that lost to the response model as an attribute: then the observation's model is the one the provider served.
+        var requestedModel = last is null ? null : MetadataText(last.Metadata, "requestedModel") ?? MetadataText(last.Metadata, "gen_ai.request.model");
         var started = Utc(trace.StartTime);
         var ended = trace.EndTime is { } end ? Utc(end) : Utc(trace.LastActivityAt);
 
@@ -35,7 +38,8 @@ public static class TraceSummary
             Feature = trace.Feature,
             PromptName = last?.PromptName ?? root?.PromptName,
             PromptVersion = last?.PromptVersion ?? root?.PromptVersion,
-            Model = last?.Model,
+            Model = requestedModel ?? last?.Model,
+            ResponseModel = requestedModel is null ? null : last?.Model,
             Provider = last?.Provider,
             DataSourceId = retrievals.Select(r => MetadataText(r.Metadata, "dataSourceId") ?? MetadataText(r.Metadata, "gen_ai.data_source.id"))
                 .FirstOrDefault(s => s is not null),
