@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace LlmOps.ServiceDefaults.Storage;
 
@@ -57,5 +59,69 @@ public static class BulkSql
             var v => v,
         };
         command.Parameters.Add(parameter);
+    }
+
+    /// <summary>Bound parameters per SQLite statement at most (its limit is 32,766).</summary>
+    public const int MaxSqliteParameters = 30_000;
+
+    /// <summary>
+    /// Upserts many rows inside <paramref name="transaction"/>: on PostgreSQL by binary COPY into a temporary staging table
+    /// and one <c>INSERT … SELECT … ORDER BY … ON CONFLICT</c> from it (several times faster than bound parameters; the
+    /// order keeps concurrent writers locking rows alike, so they never deadlock); on SQLite by multi-row
+    /// <c>INSERT … VALUES … ON CONFLICT</c> per chunk (bounded by the parameter limit). <paramref name="table"/> is the bare
+    /// table name, <paramref name="qualifiedTable"/> the name as SQL sees it; <paramref name="tail"/> the ON CONFLICT clause.
+    /// </summary>
+    public static async Task UpsertAsync<T>(DbConnection connection, DbTransaction transaction, string table, string qualifiedTable, string[] columns,
+        NpgsqlDbType[] types, string orderBy, string tail, IReadOnlyList<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+            return;
+        var columnList = string.Join(", ", columns);
+        var rowValues = new List<object?>(columns.Length);
+        if (connection is NpgsqlConnection npgsql)
+        {
+            var stage = "stage_" + table;
+            await using (var create = connection.CreateCommand())
+            {
+                create.Transaction = transaction;
+                create.CommandText = $"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {qualifiedTable} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using (var import = await npgsql.BeginBinaryImportAsync($"COPY {stage} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            {
+                foreach (var row in rows)
+                {
+                    rowValues.Clear();
+                    values(row, rowValues);
+                    await import.StartRowAsync(cancellationToken);
+                    for (var c = 0; c < rowValues.Count; c++)
+                    {
+                        if (rowValues[c] is not { } value)
+                            await import.WriteNullAsync(cancellationToken);
+                        else
+                            await import.WriteAsync(value is DateTime d ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : value, types[c], cancellationToken);
+                    }
+                }
+                await import.CompleteAsync(cancellationToken);
+            }
+            await using var upsert = connection.CreateCommand();
+            upsert.Transaction = transaction;
+            // Emptied at once: the same transaction may stage this table again.
+            upsert.CommandText = $"INSERT INTO {qualifiedTable} AS t ({columnList}) SELECT {columnList} FROM {stage} ORDER BY {orderBy} {tail}; TRUNCATE {stage}";
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        var perStatement = Math.Max(1, MaxSqliteParameters / columns.Length);
+        foreach (var chunk in rows.Chunk(perStatement))
+        {
+            await using var command = Insert(connection, transaction, postgres: false, qualifiedTable, columns, chunk, row =>
+            {
+                var list = new List<object?>(columns.Length);
+                values(row, list);
+                return list;
+            }, tail);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 }

@@ -3,6 +3,7 @@ using LlmOps.Contracts.Evaluation;
 using LlmOps.Evaluator.Infrastructure;
 using LlmOps.ServiceDefaults.Storage;
 using Microsoft.EntityFrameworkCore;
+using NpgsqlTypes;
 
 namespace LlmOps.Evaluator.Features.Loop;
 
@@ -14,6 +15,12 @@ public sealed class LoopScores(EvaluatorDbContext db, LoopWork work)
 {
     private static readonly string[] Columns =
         ["score_id", "project_id", "trace_id", "name", "value", "label", "status", "source", "prompt_name", "prompt_version", "model", "data_source_id", "recorded_at"];
+
+    private static readonly NpgsqlDbType[] Types =
+    [
+        NpgsqlDbType.Uuid, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Double, NpgsqlDbType.Text, NpgsqlDbType.Text,
+        NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.TimestampTz,
+    ];
 
     public static readonly IReadOnlySet<string> Relevant = new HashSet<string>(DecisionTable.InstructionMetrics.Concat(
         [ScoreNames.ContextRelevance, ScoreNames.ContextRecall, ScoreNames.Faithfulness, ScoreNames.AnswerRelevance, ScoreNames.ContextPrecision]),
@@ -27,20 +34,19 @@ public sealed class LoopScores(EvaluatorDbContext db, LoopWork work)
             .DistinctBy(s => s.ScoreId).ToList();
         if (kept.Count == 0)
             return;
-        var postgres = db.Database.IsPostgres();
         var connection = db.Database.GetDbConnection();
-        if (connection.State != System.Data.ConnectionState.Open)
-            await db.Database.OpenConnectionAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            foreach (var chunk in kept.Chunk(500))
-            {
-                await using var command = BulkSql.Insert(connection, null, postgres, db.Database.Table(EvaluatorDbContext.Schema, "loop_scores"), Columns, chunk,
-                    s => [s.ScoreId, s.ProjectId, s.TraceId, s.Name, s.Value, s.Label, s.Status, s.Source, s.PromptName, s.PromptVersion, s.Model,
-                        s.DataSourceId, s.RecordedAt.UtcDateTime],
-                    "ON CONFLICT (score_id) DO NOTHING");
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await BulkSql.UpsertAsync(connection, transaction, "loop_scores", db.Database.Table(EvaluatorDbContext.Schema, "loop_scores"), Columns, Types,
+                "score_id", "ON CONFLICT (score_id) DO NOTHING", kept, (s, values) =>
+                {
+                    values.Add(s.ScoreId); values.Add(s.ProjectId); values.Add(s.TraceId); values.Add(s.Name); values.Add(s.Value); values.Add(s.Label);
+                    values.Add(s.Status); values.Add(s.Source); values.Add(s.PromptName); values.Add(s.PromptVersion); values.Add(s.Model);
+                    values.Add(s.DataSourceId); values.Add(s.RecordedAt.UtcDateTime);
+                }, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         finally
         {

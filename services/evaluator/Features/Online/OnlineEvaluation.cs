@@ -7,6 +7,7 @@ using LlmOps.Evaluator.Features.Loop;
 using LlmOps.Evaluator.Infrastructure;
 using LlmOps.ServiceDefaults.Storage;
 using Microsoft.EntityFrameworkCore;
+using NpgsqlTypes;
 using Microsoft.Extensions.Options;
 
 namespace LlmOps.Evaluator.Features.Online;
@@ -25,6 +26,12 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
             "feature", "completed_at", "evaluated_at"];
 
     private const int StoredTextChars = 8_000;
+
+    private static readonly NpgsqlDbType[] TraceTypes =
+    [
+        NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text,
+        NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.TimestampTz, NpgsqlDbType.TimestampTz,
+    ];
 
     public sealed record Result(List<ScoreRecorded> Scores, int Evaluated, int Skipped);
 
@@ -111,25 +118,27 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
 
     public async Task RememberAsync(IReadOnlyList<TraceCompleted> traces, DateTime now, CancellationToken cancellationToken)
     {
-        var postgres = db.Database.IsPostgres();
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            foreach (var chunk in traces.Chunk(200))
-            {
-                await using var command = BulkSql.Insert(connection, null, postgres, db.Database.Table(EvaluatorDbContext.Schema, "evaluated_traces"),
-                    TraceColumns, chunk,
-                    t => [t.ProjectId, t.TraceId, t.Revision, Cut(t.Question), Cut(t.Answer),
-                        t.RetrievedDocuments.Count == 0 ? null : Cut(string.Join("\n\n", t.RetrievedDocuments.Select(d => d.Content))),
-                        Cut(CheckRunner.Reference(t)), t.PromptName, t.PromptVersion, t.Model, t.DataSourceId, t.Feature, t.CompletedAt.UtcDateTime, now],
-                    "ON CONFLICT (project_id, trace_id) DO UPDATE SET revision = excluded.revision, question = excluded.question, "
-                    + "answer = excluded.answer, context = excluded.context, reference = excluded.reference, prompt_name = excluded.prompt_name, "
-                    + "prompt_version = excluded.prompt_version, model = excluded.model, data_source_id = excluded.data_source_id, "
-                    + "feature = excluded.feature, completed_at = excluded.completed_at, evaluated_at = excluded.evaluated_at "
-                    + "WHERE excluded.revision >= t.revision");
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await BulkSql.UpsertAsync(connection, transaction, "evaluated_traces", db.Database.Table(EvaluatorDbContext.Schema, "evaluated_traces"),
+                TraceColumns, TraceTypes, "project_id, trace_id",
+                "ON CONFLICT (project_id, trace_id) DO UPDATE SET revision = excluded.revision, question = excluded.question, "
+                + "answer = excluded.answer, context = excluded.context, reference = excluded.reference, prompt_name = excluded.prompt_name, "
+                + "prompt_version = excluded.prompt_version, model = excluded.model, data_source_id = excluded.data_source_id, "
+                + "feature = excluded.feature, completed_at = excluded.completed_at, evaluated_at = excluded.evaluated_at "
+                + "WHERE excluded.revision >= t.revision",
+                // One row per trace: a statement may not upsert the same key twice.
+                traces.GroupBy(t => (t.ProjectId, t.TraceId)).Select(g => g.MaxBy(t => t.Revision)!).ToList(), (t, values) =>
+                {
+                    values.Add(t.ProjectId); values.Add(t.TraceId); values.Add(t.Revision); values.Add(Cut(t.Question)); values.Add(Cut(t.Answer));
+                    values.Add(t.RetrievedDocuments.Count == 0 ? null : Cut(string.Join("\n\n", t.RetrievedDocuments.Select(d => d.Content))));
+                    values.Add(Cut(CheckRunner.Reference(t))); values.Add(t.PromptName); values.Add(t.PromptVersion); values.Add(t.Model);
+                    values.Add(t.DataSourceId); values.Add(t.Feature); values.Add(t.CompletedAt.UtcDateTime); values.Add(now);
+                }, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         finally
         {

@@ -20,7 +20,6 @@ namespace LlmOps.TraceCollector.Features.Ingestion;
 /// </summary>
 public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolicies policies, TimeProvider clock)
 {
-    private const int MaxParameters = 30_000;
 
     private static readonly Counter<long> Written = LlmOpsTelemetry.Meter.CreateCounter<long>(
         "llmops.traces.rows_written", description: "Trace, observation and score rows upserted, by kind");
@@ -234,61 +233,8 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// Upserts the rows: on PostgreSQL by binary COPY into a temporary staging table and one
-    /// <c>INSERT … SELECT … ON CONFLICT</c> from it (several times faster than bound parameters); on SQLite by multi-row
-    /// <c>INSERT … VALUES … ON CONFLICT</c> per chunk of rows (bounded by the parameter limit).
-    /// </summary>
-    private async Task ExecuteAsync<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns, NpgsqlDbType[] types,
-        string conflict, List<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken)
-    {
-        var columnList = string.Join(", ", columns);
-        var rowValues = new List<object?>(columns.Length);
-        if (connection is NpgsqlConnection npgsql)
-        {
-            var stage = "stage_" + table;
-            await using (var create = connection.CreateCommand())
-            {
-                create.Transaction = transaction;
-                create.CommandText = $"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {Table(table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
-                await create.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await using (var import = await npgsql.BeginBinaryImportAsync($"COPY {stage} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken))
-            {
-                foreach (var row in rows)
-                {
-                    rowValues.Clear();
-                    values(row, rowValues);
-                    await import.StartRowAsync(cancellationToken);
-                    for (var c = 0; c < rowValues.Count; c++)
-                    {
-                        if (rowValues[c] is not { } value)
-                            await import.WriteNullAsync(cancellationToken);
-                        else
-                            await import.WriteAsync(value is DateTime d ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : value, types[c], cancellationToken);
-                    }
-                }
-                await import.CompleteAsync(cancellationToken);
-            }
-            await using var upsert = connection.CreateCommand();
-            upsert.Transaction = transaction;
-            // Emptied at once: the same transaction may stage this table again (derived, then explicit trace rows).
-            upsert.CommandText = $"INSERT INTO {Table(table)} AS t ({columnList}) SELECT {columnList} FROM {stage} ORDER BY project_id, id {conflict}; " +
-                $"TRUNCATE {stage}";
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
-            return;
-        }
-
-        var perStatement = Math.Max(1, MaxParameters / columns.Length);
-        foreach (var chunk in rows.Chunk(perStatement))
-        {
-            await using var command = BulkSql.Insert(connection, transaction, postgres: false, Table(table), columns, chunk, row =>
-            {
-                var list = new List<object?>(columns.Length);
-                values(row, list);
-                return list;
-            }, conflict);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
+    /// <summary>Upserts the rows (binary COPY through a staging table on PostgreSQL), in project and id order.</summary>
+    private Task ExecuteAsync<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns, NpgsqlDbType[] types,
+        string conflict, List<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken) =>
+        BulkSql.UpsertAsync(connection, transaction, table, Table(table), columns, types, "project_id, id", conflict, rows, values, cancellationToken);
 }
