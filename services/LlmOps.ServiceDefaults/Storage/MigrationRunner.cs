@@ -57,7 +57,8 @@ public sealed partial class MigrationRunner<TContext>(IServiceProvider services,
         foreach (var entity in db.Model.GetEntityTypes().Where(e => !e.IsOwned() && e.ClrType != typeof(Dictionary<string, object>)))
         {
             var query = (IQueryable<object>)set.MakeGenericMethod(entity.ClrType).Invoke(db, null)!;
-            _ = query.Take(1).ToList();
+            // Any(): no row limit without an order, which EF Core would warn about at every start.
+            _ = query.Any();
         }
     }
 

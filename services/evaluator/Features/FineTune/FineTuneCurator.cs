@@ -45,7 +45,9 @@ public sealed class FineTuneCurator(EvaluatorDbContext db, IOptions<EvaluatorOpt
             .Where(s => s.ProjectId == projectId && s.Model == model && s.RecordedAt >= from && s.TraceId != null)
             .GroupBy(s => s.TraceId!)
             .Where(g => g.Any(s => s.Name == ScoreNames.Faithfulness && s.Value >= loop.TopScore) && g.Min(s => s.Value) >= 0.5)
-            .Select(g => g.Key)
+            .Select(g => new { TraceId = g.Key, Last = g.Max(s => s.RecordedAt) })
+            .OrderByDescending(g => g.Last)
+            .Select(g => g.TraceId)
             .Take(MaxCandidates)
             .ToListAsync(cancellationToken);
         var top = await db.EvaluatedTraces.AsNoTracking()
