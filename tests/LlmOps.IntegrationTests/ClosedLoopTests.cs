@@ -119,6 +119,61 @@ public class ClosedLoopTests : IAsyncLifetime
         Assert.Contains(action.GetProperty("id").GetGuid().ToString(), history);
     }
 
+    [Fact]
+    public async Task Retrieval_misses_reach_an_outside_indexer_as_a_cloud_event_on_the_actions_topic()
+    {
+        // The customer's indexer subscribes the way Dapr's pubsub.rabbitmq does: a durable queue on the topic's fanout exchange.
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory
+        {
+            HostName = TestInfrastructure.RabbitMqHost, Port = TestInfrastructure.RabbitMqPort, VirtualHost = _vhost, UserName = "guest", Password = "guest",
+        }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync("llmops.actions", RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync("indexer-llmops.actions", durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync("indexer-llmops.actions", "llmops.actions", routingKey: "");
+
+        var bus = _evaluator.Services.GetRequiredService<IBus>();
+        var shipping = "Express shipping arrives the next business day. Standard shipping takes three to five business days.";
+        var office = "Our office in Lisbon opens at nine in the morning.";
+        var traces = Enumerable.Range(0, 80).Select(i => new TraceCompleted
+        {
+            TraceId = Guid.NewGuid().ToString("N"), ProjectId = "default", PromptName = "help", PromptVersion = 1, Model = "sim-small",
+            DataSourceId = "help-center",
+            Question = i % 2 == 0 ? "How many business days does express shipping take?" : $"Can I get a refund for gift card {i}?",
+            Answer = i % 2 == 0 ? "Express shipping arrives the next business day." : "Our office in Lisbon opens at nine in the morning.",
+            RetrievedDocuments = [new RetrievedDocument { Content = i % 2 == 0 ? shipping : office }],
+            Status = "ok", StartedAt = DateTimeOffset.UtcNow.AddSeconds(-1), CompletedAt = DateTimeOffset.UtcNow,
+        }).ToList();
+        // As trace-collector publishes them.
+        foreach (var chunk in traces.Chunk(40))
+            await bus.Publish(new TraceCompletedBatch { Traces = chunk });
+
+        var delivered = new List<JsonElement>();
+        await Eventually.TrueAsync(async () =>
+        {
+            while (await channel.BasicGetAsync("indexer-llmops.actions", autoAck: true) is { } message)
+            {
+                Assert.Equal("application/cloudevents+json", message.BasicProperties.ContentType);
+                Assert.Equal(RabbitMQ.Client.DeliveryModes.Persistent, message.BasicProperties.DeliveryMode);
+                delivered.Add(JsonDocument.Parse(message.Body).RootElement.Clone());
+            }
+            return delivered.Any(e => e.GetProperty("type").GetString() == "io.llmops.action.retrieval_improvement_requested");
+        }, TimeSpan.FromSeconds(60), "the retrieval action on the topic");
+
+        var rag = delivered.First(e => e.GetProperty("type").GetString() == "io.llmops.action.retrieval_improvement_requested");
+        Assert.Equal(("1.0", "/llmops/evaluator", "default"), (rag.GetProperty("specversion").GetString(), rag.GetProperty("source").GetString(),
+            rag.GetProperty("subject").GetString()));
+        Assert.Equal("help-center", rag.GetProperty("data").GetProperty("dataSourceId").GetString());
+        Assert.Contains("gift card", rag.GetProperty("data").GetProperty("failingQueries")[0].GetProperty("input").GetString());
+        using var evaluator = _evaluator.CreateClient();
+        // Published first, recorded second: the listing follows a moment later.
+        await Eventually.TrueAsync(async () => (await evaluator.GetFromJsonAsync<JsonElement>("/api/actions?path=rag")).GetProperty("data").EnumerateArray()
+            .Any(a => a.GetProperty("id").GetString() == rag.GetProperty("id").GetString()), TimeSpan.FromSeconds(15), "the action listed");
+        // Retrieval misses are not a prompt problem.
+        var prompt = await evaluator.GetFromJsonAsync<JsonElement>("/api/actions?path=prompt");
+        Assert.Equal(0, prompt.GetProperty("data").GetArrayLength());
+    }
+
     private static TraceCompleted Trace(int version, int i, bool broken) => new()
     {
         TraceId = Guid.NewGuid().ToString("N"),
