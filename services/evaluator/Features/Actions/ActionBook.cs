@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using LlmOps.Contracts.Actions;
 using LlmOps.Evaluator.Features.FineTune;
@@ -8,6 +6,7 @@ using LlmOps.Evaluator.Infrastructure;
 using LlmOps.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using LlmOps.ServiceDefaults.Ids;
 
 namespace LlmOps.Evaluator.Features.Actions;
 
@@ -128,12 +127,7 @@ public sealed partial class ActionBook(EvaluatorDbContext db, BoundedPublisher p
 
     /// <summary>The same project, kind, subject and period always give the same id (UUID v8 shape from SHA-256).</summary>
     public static Guid IdFor(string projectId, string kind, string subject, long period)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{projectId}\n{kind}\n{subject}\n{period}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+        => StableGuid.From(projectId, kind, subject, period.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private async Task PublishAsync(string path, Guid actionId, string projectId, object message, CancellationToken cancellationToken)
     {

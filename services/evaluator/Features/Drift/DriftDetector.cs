@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
 using LlmOps.Contracts.Evaluation;
 using LlmOps.Evaluator.Infrastructure;
 using LlmOps.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using LlmOps.ServiceDefaults.Ids;
 
 namespace LlmOps.Evaluator.Features.Drift;
 
@@ -152,12 +151,7 @@ public sealed partial class DriftDetector(EvaluatorDbContext db, BoundedPublishe
 
     /// <summary>The same project, group, kind, statistic and hour always give the same id (UUID v8 shape from SHA-256).</summary>
     public static Guid IdFor(string projectId, string subject, string kind, string statistic, long hour)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"drift\n{projectId}\n{subject}\n{kind}\n{statistic}\n{hour}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+        => StableGuid.From("drift", projectId, subject, kind, statistic, hour.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Published first, recorded second: if the broker is down nothing is recorded and the next pass tries again.</summary>
     private async Task<bool> PublishAndRecordAsync(DriftDetected message, string subject, DateTime cooldownUntil, CancellationToken cancellationToken)

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using LlmOps.Contracts.Evaluation;
 using LlmOps.Contracts.Tracing;
 using LlmOps.Evaluator.Features.Configuration;
@@ -9,6 +7,7 @@ using LlmOps.ServiceDefaults.Storage;
 using Microsoft.EntityFrameworkCore;
 using NpgsqlTypes;
 using Microsoft.Extensions.Options;
+using LlmOps.ServiceDefaults.Ids;
 
 namespace LlmOps.Evaluator.Features.Online;
 
@@ -93,12 +92,7 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
 
     /// <summary>The same trace, evaluator and revision always give the same score id.</summary>
     public static Guid ScoreIdFor(string projectId, string traceId, string evaluatorName, int revision)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"score\n{projectId}\n{traceId}\n{evaluatorName}\n{revision}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+        => StableGuid.From("score", projectId, traceId, evaluatorName, revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Deterministic sampling: FNV-1a of trace id and evaluator name, mapped to [0, 1).</summary>
     public static bool Sampled(string traceId, string evaluatorName, double rate)

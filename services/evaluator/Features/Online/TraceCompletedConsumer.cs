@@ -7,9 +7,14 @@ namespace LlmOps.Evaluator.Features.Online;
 /// <summary>Finished traces, in batches: scored, and the scores published as one ScoreRecordedBatch (after success).</summary>
 public sealed class TraceCompletedConsumer(OnlineEvaluation evaluation, [FromKeyedServices(EvaluationProgress.LexicalLane)] EvaluationProgress progress) : IConsumer<Batch<TraceCompleted>>
 {
-    public async Task Consume(ConsumeContext<Batch<TraceCompleted>> context)
+    public Task Consume(ConsumeContext<Batch<TraceCompleted>> context) =>
+        ScoreAsync(context, context.Message.Select(m => m.Message).ToList(), evaluation, progress);
+
+    /// <summary>Scores the traces, publishes their scores as one batch (after the consumer succeeds), and keeps the lane's progress.</summary>
+    public static async Task ScoreAsync(ConsumeContext context, List<TraceCompleted> traces, OnlineEvaluation evaluation, EvaluationProgress progress)
     {
-        var traces = context.Message.Select(m => m.Message).ToList();
+        if (traces.Count == 0)
+            return;
         progress.Started(traces.Count);
         OnlineEvaluation.Result result;
         try
