@@ -86,16 +86,16 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
     }
 
     /// <summary>
-    /// Waits for a renewal: at most <c>LeaseWaitMs</c>, or, for a project this replica has no answer about yet, until
-    /// the renewal ends (at most <c>LeaseTimeoutMs</c>): a slow first answer must not let requests through unchecked,
-    /// only a missing one.
+    /// Waits for a renewal: at most <c>LeaseWaitMs</c>, or, for a project this replica has no answer about yet or a
+    /// model whose price it does not hold yet (<paramref name="needsPrices"/>), until the renewal ends (at most
+    /// <c>LeaseTimeoutMs</c>): a slow answer must not let requests through unchecked, only a missing one.
     /// </summary>
-    public async Task<bool> WaitForRenewalAsync(string projectId, ProjectBudgets project, CancellationToken cancellationToken)
+    public async Task<bool> WaitForRenewalAsync(string projectId, ProjectBudgets project, CancellationToken cancellationToken, bool needsPrices = false)
     {
         if (Unreachable)
             return false;
         var renewal = RenewAsync(projectId, project);
-        var wait = project.Known ? options.Value.Budgets.LeaseWaitMs : options.Value.Budgets.LeaseTimeoutMs + 500;
+        var wait = project.Known && !needsPrices ? options.Value.Budgets.LeaseWaitMs : options.Value.Budgets.LeaseTimeoutMs + 500;
         var done = await Task.WhenAny(renewal, Task.Delay(wait, cancellationToken));
         return done == renewal;
     }
@@ -106,7 +106,12 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
         Dictionary<Guid, long> reported;
         lock (project.Gate)
         {
-            reported = project.Slices.Where(s => s.LeaseId is not null).ToDictionary(s => s.LeaseId!.Value, s => s.Used);
+            // A lease renewed under traffic is reported spent in full: requests admitted against it while this renewal is in
+            // flight would otherwise be counted nowhere when the answer brings no new lease (the budget ran dry) and other
+            // replicas were granted what they used. The unused rest stays here as credit on the next lease (see below).
+            // A release (idle, stopping) reports what was really used, so the rest goes back to the others.
+            reported = project.Slices.Where(s => s.LeaseId is not null)
+                .ToDictionary(s => s.LeaseId!.Value, s => release ? s.Used : Math.Max(s.Used, s.Granted));
             request = new LeaseBudget
             {
                 ProjectId = projectId,
@@ -144,7 +149,8 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
                             ?? new Slice { BudgetId = lease.BudgetId, Scope = lease.Scope, ScopeValue = lease.ScopeValue };
                 slice.Scope = lease.Scope;
                 slice.ScopeValue = lease.ScopeValue;
-                // What was charged while the renewal was under way moves to the new lease.
+                // What was charged while the renewal was under way moves to the new lease; what the old lease had left
+                // (reported as spent) comes along as credit.
                 var since = slice.LeaseId is { } old && reported.TryGetValue(old, out var sent) ? slice.Used - sent : slice.Used;
                 slice.LeaseId = lease.LeaseId;
                 slice.Granted = lease.GrantedNanos;

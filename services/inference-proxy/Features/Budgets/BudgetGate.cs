@@ -46,23 +46,25 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
         // way without this request's models (their prices are needed to charge it).
         for (var renewal = 0; renewal < 2; renewal++)
         {
+            bool priced;
             lock (project.Gate)
             {
-                var priced = project.Known && !models.Any(project.Wanted.Contains);
+                priced = project.Known && !models.Any(project.Wanted.Contains);
                 if (priced && TryReserve(project, call, models, body))
                     return true;
                 // A budget found spent a moment ago: refuse at once rather than ask again for every request.
                 if (priced && book.Dry(project))
                     break;
             }
-            if (!await book.WaitForRenewalAsync(call.ProjectId, project, context.RequestAborted))
+            if (!await book.WaitForRenewalAsync(call.ProjectId, project, context.RequestAborted, needsPrices: !priced))
                 break;
         }
         lock (project.Gate)
         {
-            if (!project.Known)
+            if (!project.Known || models.Any(project.Wanted.Contains))
             {
-                // cost-accountant has never answered for this project: its budgets are unknown, so the request goes on.
+                // cost-accountant has never answered for this project, or not with this model's price: the request
+                // cannot be charged, so it goes on unchecked (counted) rather than reserving nothing as if it were free.
                 Unchecked.Add(1);
                 return true;
             }
