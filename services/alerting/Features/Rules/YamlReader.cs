@@ -60,7 +60,7 @@ internal sealed class YamlMap(YamlReader reader, YamlMappingNode node, string pa
         foreach (var (key, (keyNode, _)) in _entries)
             if (!known.Contains(key))
             {
-                var near = known.FirstOrDefault(k => Distance(k, key) <= 2);
+                var near = known.FirstOrDefault(k => Distance(k, key) <= 2 || (key.Length >= 3 && (k.StartsWith(key, StringComparison.Ordinal) || key.StartsWith(k, StringComparison.Ordinal))));
                 reader.Error(keyNode, path, $"unknown key '{key}'" + (near is null ? $" (expected one of: {string.Join(", ", known)})" : $" (did you mean '{near}'?)"));
             }
     }
@@ -104,7 +104,7 @@ internal sealed class YamlMap(YamlReader reader, YamlMappingNode node, string pa
 
     public int? Integer(string key, bool required = true, int min = int.MinValue, int max = int.MaxValue)
     {
-        var number = Number(key, required, min, max);
+        var number = Number(key, required, min == int.MinValue ? double.MinValue : min, max == int.MaxValue ? double.MaxValue : max);
         if (number is null)
             return null;
         if (number != Math.Floor(number.Value))
