@@ -130,8 +130,11 @@ internal static class RuleReader
                 reader.Error(keyNode, $"{path}.annotations", $"'{name}' is not an annotation name (letters, digits and _)");
             foreach (var problem in AnnotationTemplate.Validate(value))
                 reader.Error(keyNode, $"{path}.annotations.{name}", problem);
-            if (name == "runbook_url" && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-                reader.Error(keyNode, $"{path}.annotations.runbook_url", $"'{value}' is not an http(s) URL");
+            // An http(s) URL, or a path of the shipped runbooks (docs/runbooks/…), which pages link relative to the
+            // operator's Alerting:RunbookBaseUrl.
+            if (name == "runbook_url" && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri.Scheme is "http" or "https"
+                    : value.StartsWith("docs/runbooks/", StringComparison.Ordinal) && !value.Contains("..", StringComparison.Ordinal)))
+                reader.Error(keyNode, $"{path}.annotations.runbook_url", $"'{value}' is neither an http(s) URL nor a docs/runbooks/ path");
             annotations[name] = value;
         }
         if (map.Has("annotations") && !annotations.ContainsKey("summary"))
