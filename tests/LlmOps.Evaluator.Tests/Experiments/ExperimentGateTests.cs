@@ -82,6 +82,33 @@ public class ExperimentGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_judge_scores_the_experiment_through_the_gateway_and_its_mean_is_gated()
+    {
+        using var evaluator = _stack.Evaluator.Host.CreateClient();
+        // The simulator obeys the directive in the item both when answering and when judging (the judge's prompt quotes
+        // the question): each answer is its own verdict, 0.9 "factual".
+        var verdict = """[[sim:response={"score": 0.9, "verdict": "factual", "explanation": "supported"}]]""";
+        var dataset = await ExperimentStack.CreateDatasetAsync(evaluator, "judged",
+            Enumerable.Range(1, 5).Select(i => (object)new { input = $"Is order {i} shipped? {verdict}" }));
+        var missingJudge = await evaluator.PostAsJsonAsync("/api/experiments", new { datasetId = dataset, model = "sim-small", evaluators = new[] { "hallucination" } });
+        Assert.Equal(HttpStatusCode.BadRequest, missingJudge.StatusCode);
+
+        var id = await ExperimentStack.StartExperimentAsync(evaluator, new
+        {
+            datasetId = dataset, model = "sim-small",
+            evaluators = new object[] { new { kind = "hallucination", judgeDeployment = "sim-judge" } },
+            gate = new { metrics = new Dictionary<string, double> { ["hallucination"] = 0.8 } },
+        });
+        var gate = await ExperimentStack.GateAsync(evaluator, id);
+
+        Assert.Equal(HttpStatusCode.OK, gate.StatusCode);
+        var experiment = await evaluator.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}");
+        var hallucination = experiment.GetProperty("aggregates").GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "hallucination");
+        Assert.Equal(5, hallucination.GetProperty("scored").GetInt32());
+        Assert.Equal(0.9, hallucination.GetProperty("mean").GetDouble(), 3);
+    }
+
+    [Fact]
     public async Task A_running_experiment_answers_202_with_retry_after_until_it_completes()
     {
         using var evaluator = _stack.Evaluator.Host.CreateClient();

@@ -17,7 +17,7 @@ namespace LlmOps.Evaluator.Features.Experiments;
 /// trace, and results are saved a chunk at a time with the lease renewed, so a replica that stops loses at most one
 /// chunk and whoever resumes skips what is saved. A failed gateway call is the item's error, never a score.
 /// </summary>
-public sealed partial class ExperimentRunner(EvaluatorDbContext db, GatewayClient gateway, IOptions<EvaluatorOptions> options,
+public sealed partial class ExperimentRunner(EvaluatorDbContext db, GatewayClient gateway, Judges.JudgeRunner judges, IOptions<EvaluatorOptions> options,
     IOptions<ExperimentOptions> experimentOptions, TimeProvider clock, ILogger<ExperimentRunner> logger)
 {
     public const string Feature = "evaluator:experiment";
@@ -37,7 +37,7 @@ public sealed partial class ExperimentRunner(EvaluatorDbContext db, GatewayClien
             return;
         }
         var evaluators = JsonSerializer.Deserialize<List<ExperimentEvaluator>>(experiment.Evaluators, ExperimentSpec.Json)!;
-        var compiled = evaluators.Select(e => (e.Name, e.Kind, Settings: EvaluatorKinds.Compile(e.Kind, e.Settings).Settings!)).ToList();
+        var compiled = evaluators.Select(e => (e.Name, e.Kind, Settings: EvaluatorKinds.Compile(e.Kind, e.Settings).Settings!, Spec: e)).ToList();
 
         var items = await db.DatasetItems.AsNoTracking().Where(i => i.DatasetId == experiment.DatasetId).OrderBy(i => i.CreatedAt).ThenBy(i => i.Id)
             .Take(settings.MaxItems).ToListAsync(cancellationToken);
@@ -84,7 +84,8 @@ public sealed partial class ExperimentRunner(EvaluatorDbContext db, GatewayClien
         db.ExperimentResults.AsNoTracking().Where(r => r.ExperimentId == id)
             .Select(r => new ExperimentMath.ResultRow(r.ItemId, r.Error, r.Scores, r.LatencyMs, r.InputTokens, r.OutputTokens));
 
-    private async Task<ExperimentResultRecord> RunItemAsync(ExperimentRecord experiment, List<(string Name, string Kind, CheckSettings Settings)> evaluators,
+    private async Task<ExperimentResultRecord> RunItemAsync(ExperimentRecord experiment,
+        List<(string Name, string Kind, CheckSettings Settings, ExperimentEvaluator Spec)> evaluators,
         DatasetItemRecord item, CancellationToken cancellationToken)
     {
         var started = clock.GetUtcNow();
@@ -139,11 +140,16 @@ public sealed partial class ExperimentRunner(EvaluatorDbContext db, GatewayClien
             Metadata = item.ExpectedOutput is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["reference"] = item.ExpectedOutput },
         };
         var maxChars = options.Value.MaxTextChars;
-        var scores = evaluators.ToDictionary(e => e.Name, e =>
+        var scores = new Dictionary<string, ItemScore>(StringComparer.Ordinal);
+        foreach (var e in evaluators)
         {
-            var outcome = CheckRunner.Run(e.Kind, e.Settings, trace, maxChars);
-            return new ItemScore(outcome.Status, outcome.Value, outcome.Label, outcome.Explanation);
-        });
+            // A judge answers through the gateway like a production judge would (priced, traced, never evaluated itself).
+            var outcome = e.Spec.IsJudge
+                ? (await judges.JudgeAsync(new CompiledEvaluator(Guid.Empty, experiment.ProjectId, e.Name, e.Kind, EvaluatorKinds.Judge, e.Settings,
+                    null, null, null, 1.0, 0, e.Spec.JudgeDeployment, e.Spec.RubricVersion), trace, cancellationToken)).Outcome
+                : CheckRunner.Run(e.Kind, e.Settings, trace, maxChars);
+            scores[e.Name] = new ItemScore(outcome.Status, outcome.Value, outcome.Label, outcome.Explanation);
+        }
         result.Scores = JsonSerializer.Serialize(scores, ExperimentSpec.Json);
         return result;
     }

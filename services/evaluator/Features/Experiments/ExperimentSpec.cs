@@ -6,8 +6,12 @@ using LlmOps.Evaluator.Features.Configuration;
 namespace LlmOps.Evaluator.Features.Experiments;
 
 /// <summary>One evaluator of an experiment: a built-in kind with its settings, under a name (the kind unless given) that its metric carries.</summary>
-public sealed record ExperimentEvaluator(string Name, string Kind, JsonElement? Settings)
+public sealed record ExperimentEvaluator(string Name, string Kind, JsonElement? Settings, string? JudgeDeployment = null, string? RubricVersion = null)
 {
+    /// <summary>Judged by an LLM through the gateway (a <c>judgeDeployment</c> was given), else by the deterministic method.</summary>
+    [JsonIgnore]
+    public bool IsJudge => JudgeDeployment is not null;
+
     [JsonIgnore]
     public bool IsCheck => EvaluatorKinds.Checks.Contains(Kind);
 }
@@ -53,7 +57,7 @@ public static partial class ExperimentSpec
         foreach (var element in array.EnumerateArray())
         {
             var key = $"evaluators[{index++}]";
-            string? kind, name;
+            string? kind, name, judge = null, rubric = null;
             JsonElement? settings = null;
             if (element.ValueKind == JsonValueKind.String)
                 kind = name = element.GetString();
@@ -63,6 +67,8 @@ public static partial class ExperimentSpec
                 name = element.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : kind;
                 if (element.TryGetProperty("settings", out var s) && s.ValueKind != JsonValueKind.Null)
                     settings = s.Clone();
+                judge = element.TryGetProperty("judgeDeployment", out var j) && j.ValueKind == JsonValueKind.String ? j.GetString() : null;
+                rubric = element.TryGetProperty("rubricVersion", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
             }
             else
             {
@@ -73,6 +79,12 @@ public static partial class ExperimentSpec
                 errors[key] = [$"kind is one of {string.Join(", ", EvaluatorKinds.All)}."];
             else if (EvaluatorKinds.Compile(kind, settings) is { Problem: { } problem })
                 errors[key] = [problem];
+            else if (judge is null && EvaluatorKinds.JudgeOnly.Contains(kind))
+                errors[key] = [$"{kind} needs an LLM judge: give judgeDeployment, the model or route the gateway sends judge calls to."];
+            else if (judge is not null && (judge.Length > 200 || Judges.JudgeRubrics.Find(kind, rubric) is null))
+                errors[key] = [Judges.JudgeRubrics.Kinds.Contains(kind)
+                    ? $"No rubric version {rubric} for {kind}, or judgeDeployment is longer than 200 characters."
+                    : $"There is no judge rubric for {kind}; judges exist for {string.Join(", ", Judges.JudgeRubrics.Kinds)}."];
             else if (settings is { } given2 && given2.GetRawText().Length > 64 * 1024)
                 errors[key] = ["settings are at most 64 KB."];
             else if (name is null || !MetricName().IsMatch(name))
@@ -80,7 +92,7 @@ public static partial class ExperimentSpec
             else if (evaluators.Any(e => e.Name == name))
                 errors[key] = [$"Two evaluators are named {name}; give one another name."];
             else
-                evaluators.Add(new ExperimentEvaluator(name, kind, settings));
+                evaluators.Add(new ExperimentEvaluator(name, kind, settings, judge, rubric));
         }
         return evaluators;
     }
