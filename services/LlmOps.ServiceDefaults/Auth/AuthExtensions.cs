@@ -39,7 +39,10 @@ public static class AuthExtensions
         return builder;
     }
 
-    /// <summary>The project a request acts for: the key's project, or the default project for the admin key.</summary>
-    public static string ActingProjectId(this System.Security.Claims.ClaimsPrincipal principal, IOptions<AuthOptions> options) =>
-        principal.ProjectIdOf() ?? options.Value.DefaultProjectId;
+    /// <summary>
+    /// The project a request acts for: a project key's own (whatever it asks for); for the admin key the project it
+    /// names (<paramref name="requested"/>, e.g. <c>?projectId=</c>), else the default project.
+    /// </summary>
+    public static string ActingProjectId(this System.Security.Claims.ClaimsPrincipal principal, IOptions<AuthOptions> options, string? requested = null) =>
+        principal.ProjectIdOf() ?? (principal.IsAdmin() && !string.IsNullOrEmpty(requested) ? requested : options.Value.DefaultProjectId);
 }

@@ -20,8 +20,7 @@ public static partial class EvaluatorEndpoints
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,99}$")]
     private static partial Regex EvaluatorName();
 
-    public static string ProjectOf(HttpContext context, string? projectId, IOptions<AuthOptions> auth) =>
-        context.User.IsAdmin() ? (string.IsNullOrEmpty(projectId) ? auth.Value.DefaultProjectId : projectId) : context.User.ProjectIdOf()!;
+    public static string ProjectOf(HttpContext context, string? projectId, IOptions<AuthOptions> auth) => context.User.ActingProjectId(auth, projectId);
 
     public static async Task<IResult> ListAsync(string? projectId, HttpContext context, EvaluatorDbContext db, IOptions<AuthOptions> auth,
         IOptions<EvaluatorOptions> options, CancellationToken cancellationToken)

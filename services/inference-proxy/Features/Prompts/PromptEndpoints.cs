@@ -33,8 +33,7 @@ public static partial class PromptEndpoints
 
     private static readonly string[] Roles = ["system", "developer", "user", "assistant"];
 
-    public static string ProjectOf(HttpContext context, string? projectId, IOptions<AuthOptions> auth) =>
-        context.User.IsAdmin() ? (string.IsNullOrEmpty(projectId) ? auth.Value.DefaultProjectId : projectId) : context.User.ProjectIdOf()!;
+    public static string ProjectOf(HttpContext context, string? projectId, IOptions<AuthOptions> auth) => context.User.ActingProjectId(auth, projectId);
 
     private static string Actor(HttpContext context) => context.User.KeyIdOf() ?? "unknown";
 
