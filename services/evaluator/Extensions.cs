@@ -7,6 +7,7 @@ using LlmOps.Evaluator.Features.Loop;
 using LlmOps.Evaluator.Features.Online;
 using LlmOps.Evaluator.Infrastructure;
 using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Options;
 using LlmOps.ServiceDefaults.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -25,10 +26,7 @@ public static class EvaluatorExtensions
         builder.Services.AddOptions<EvaluatorOptions>()
             .BindConfiguration(EvaluatorOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o.Loop, new(o.Loop), null, validateAllProperties: true),
-                "Evaluator:Loop has a value out of range.")
-            .Validate(o => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o.Drift, new(o.Drift), null, validateAllProperties: true),
-                "Evaluator:Drift has a value out of range.")
+            .ValidateNested(EvaluatorOptions.Section, ("Loop", o => o.Loop), ("Drift", o => o.Drift), ("Gateway", o => o.Gateway))
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(EvaluatorOptions.Section).Get<EvaluatorOptions>() ?? new EvaluatorOptions();
 
@@ -57,7 +55,7 @@ public static class EvaluatorExtensions
         builder.AddServiceBatchConsumer<TraceCompletedConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);
         builder.AddServiceBatchConsumer<TraceCompletedBatchConsumer>(ServiceName, Math.Max(1, options.BatchSize / 100), options.BatchWaitMs,
             options.BatchConcurrency);
-        builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: options.Gateway.Concurrency);
+        builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: Math.Max(1, options.Gateway.Concurrency));
         builder.AddServiceConsumer<Features.Judges.JudgeTraceBatchConsumer>(ServiceName, prefetch: 2);
         builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs);

@@ -7,6 +7,7 @@ using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Storage;
+using LlmOps.ServiceDefaults.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using LlmOps.InferenceProxy.Features.Gateway;
@@ -37,6 +38,7 @@ public static class InferenceProxyExtensions
                 "Every InferenceProxy:Routes entry needs Deployments (and Fallbacks) that name configured deployments.")
             .Validate(o => o.Routes.All(r => r.Strategy != RoutingStrategies.Complexity || r.Deployments.Count >= 2),
                 "A complexity route needs two deployments: the small one first, the large one last.")
+            .ValidateNested(InferenceProxyOptions.Section, ("Retry", o => o.Retry), ("CircuitBreaker", o => o.CircuitBreaker), ("Budgets", o => o.Budgets))
             .ValidateOnStart();
 
         builder.AddServiceDbContext<InferenceProxyDbContext>(ServiceName);

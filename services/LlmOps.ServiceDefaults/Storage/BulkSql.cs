@@ -80,7 +80,8 @@ public static class BulkSql
         var rowValues = new List<object?>(columns.Length);
         if (connection is NpgsqlConnection npgsql)
         {
-            var stage = "stage_" + table;
+            // Named after schema and table: services sharing one connection pool (the embedded platform) never share a stage.
+            var stage = "stage_" + qualifiedTable.Replace('.', '_');
             await using (var create = connection.CreateCommand())
             {
                 create.Transaction = transaction;

@@ -144,3 +144,20 @@ public class EvaluatorApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await a.GetAsync("/api/actions?limit=0")).StatusCode);
     }
 }
+
+public class EvaluatorSettingsTests
+{
+    [Theory]
+    [InlineData("Evaluator:Gateway:Concurrency", "0")]
+    [InlineData("Evaluator:Loop:MinSamples", "1")]
+    [InlineData("Evaluator:Drift:IntervalSeconds", "0")]
+    public async Task A_nested_setting_out_of_range_stops_the_evaluator_at_start_naming_its_section(string key, string value)
+    {
+        var failure = await Assert.ThrowsAnyAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var host = await EvaluatorHost.StartAsync(new Dictionary<string, string?> { [key] = value });
+        });
+
+        Assert.Contains("Evaluator:" + key.Split(':')[1], failure.Message);
+    }
+}

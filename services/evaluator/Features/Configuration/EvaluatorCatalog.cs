@@ -30,9 +30,12 @@ public sealed partial class EvaluatorCatalog(IServiceScopeFactory scopes, IOptio
 
     public DateTime LoadedAt { get; private set; }
 
+    // Built once: scoring reads only kinds, settings and names from an evaluator, never its project.
+    private static readonly CompiledEvaluator[] SharedDefaults = Defaults("");
+
     public IReadOnlyList<CompiledEvaluator> For(string projectId) =>
         _byProject.TryGetValue(projectId, out var evaluators) ? evaluators
-        : options.Value.DefaultEvaluators ? Defaults(projectId) : [];
+        : options.Value.DefaultEvaluators ? SharedDefaults : [];
 
     public static CompiledEvaluator[] Defaults(string projectId) =>
         DefaultKinds.Select(kind => new CompiledEvaluator(Guid.Empty, projectId, kind, kind, EvaluatorKinds.Lexical,

@@ -56,8 +56,23 @@ public sealed partial class ExperimentRunner(EvaluatorDbContext db, GatewayClien
         foreach (var chunk in todo.Chunk(Math.Max(16, concurrency * 4)))
         {
             var results = new ExperimentResultRecord[chunk.Length];
-            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-                async (index, token) => results[index] = await RunItemAsync(experiment, compiled, chunk[index], token));
+            // Gateway and judge calls can take up to their timeout each: the lease is kept alive while the chunk runs, or
+            // another replica would take the experiment over mid-chunk and pay for the same items again.
+            using (var keeper = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var keeping = KeepLeaseAsync(id, claimant, settings.LeaseSeconds, keeper.Token);
+                try
+                {
+                    await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length),
+                        new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+                        async (index, token) => results[index] = await RunItemAsync(experiment, compiled, chunk[index], token));
+                }
+                finally
+                {
+                    await keeper.CancelAsync();
+                    await keeping;
+                }
+            }
             db.ExperimentResults.AddRange(results);
             await db.SaveChangesAsync(cancellationToken);
             db.ChangeTracker.Clear();
@@ -78,6 +93,25 @@ public sealed partial class ExperimentRunner(EvaluatorDbContext db, GatewayClien
         var aggregates = ExperimentMath.Aggregate(evaluators, rows);
         await FinishAsync(id, claimant, ExperimentStatuses.Completed, aggregates, null);
         LogCompleted(logger, id, aggregates.Items, aggregates.Errors);
+    }
+
+    /// <summary>Renews the claim every third of the lease until cancelled (the items use no database meanwhile).</summary>
+    private async Task KeepLeaseAsync(Guid id, string claimant, int leaseSeconds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, leaseSeconds / 3)), clock, cancellationToken);
+                var leaseUntil = clock.GetUtcNow().UtcDateTime.AddSeconds(leaseSeconds);
+                await db.Experiments.Where(e => e.Id == id && e.ClaimedBy == claimant)
+                    .ExecuteUpdateAsync(s => s.SetProperty(e => e.LeaseUntil, leaseUntil), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The chunk is done.
+        }
     }
 
     public static IQueryable<ExperimentMath.ResultRow> Rows(EvaluatorDbContext db, Guid id) =>

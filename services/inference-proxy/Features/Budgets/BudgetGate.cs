@@ -36,6 +36,8 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
             return true;
         var project = book.Of(call.ProjectId);
         var models = plan.Candidates.Select(d => (Provider: (string?)d.Provider, Model: d.UpstreamModel ?? call.RequestedModel)).Distinct().ToList();
+        // Read from the body once, outside the project's lock (it serialises the prompt).
+        var estimate = RequestEstimate.Of(body);
         lock (project.Gate)
         {
             foreach (var model in models.Where(m => !project.Prices.ContainsKey(m) && !project.Unpriced.Contains(m)))
@@ -50,7 +52,7 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
             lock (project.Gate)
             {
                 priced = project.Known && !models.Any(project.Wanted.Contains);
-                if (priced && TryReserve(project, call, models, body))
+                if (priced && TryReserve(project, call, models, estimate, body))
                     return true;
                 // A budget found spent a moment ago: refuse at once rather than ask again for every request.
                 if (priced && book.Dry(project))
@@ -69,7 +71,7 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
                 return true;
             }
             // After the renewal, or with what this replica holds if cost-accountant did not answer in time.
-            if (TryReserve(project, call, models, body))
+            if (TryReserve(project, call, models, estimate, body))
                 return true;
         }
         Refused.Add(1, new KeyValuePair<string, object?>("project", call.ProjectId));
@@ -79,9 +81,10 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
     }
 
     /// <summary>Reserves on every budget the call falls under, or marks the first short one as wanting more.</summary>
-    private bool TryReserve(BudgetBook.ProjectBudgets project, GatewayCall call, List<(string? Provider, string Model)> models, JsonObject body)
+    private bool TryReserve(BudgetBook.ProjectBudgets project, GatewayCall call, List<(string? Provider, string Model)> models,
+        (long PromptTokens, long? MaxOutputTokens) estimate, JsonObject body)
     {
-        var reserve = Reservation(project, models, body);
+        var reserve = Reservation(project, models, estimate, body);
         var slices = project.Slices.Where(s => Applies(s, call)).ToList();
         if (slices.FirstOrDefault(s => s.Balance < reserve) is { } shortSlice)
         {
@@ -119,9 +122,10 @@ public sealed class BudgetGate(BudgetBook book, IOptions<InferenceProxyOptions> 
         _ => false,
     };
 
-    private long Reservation(BudgetBook.ProjectBudgets project, List<(string? Provider, string Model)> models, JsonObject body)
+    private long Reservation(BudgetBook.ProjectBudgets project, List<(string? Provider, string Model)> models, (long PromptTokens, long? MaxOutputTokens) estimate,
+        JsonObject body)
     {
-        var (prompt, max) = RequestEstimate.Of(body);
+        var (prompt, max) = estimate;
         var output = max ?? options.Value.Budgets.DefaultOutputTokens;
         var choices = body["n"] is JsonValue n && n.TryGetValue<long>(out var count) ? Math.Clamp(count, 1, 128) : 1;
         long dearest = 0;
