@@ -45,6 +45,7 @@ public static class EvaluatorExtensions
         builder.Services.AddSingleton<ActionTopic>();
         builder.Services.AddScoped<FineTuneCurator>();
         builder.Services.AddScoped<Corrections>();
+        builder.Services.AddSingleton<Features.Gateway.GatewayTarget>();
         builder.Services.AddHttpClient<Features.Gateway.GatewayClient>(Features.Gateway.GatewayClient.HttpClientName);
         builder.Services.AddScoped<Features.Judges.JudgeRunner>();
         builder.Services.AddScoped<Features.Judges.PairwiseJudge>();

@@ -41,21 +41,17 @@ public sealed record GatewayReply(bool Ok, string? Content, string? Model, strin
 /// to use come from <c>Evaluator:Gateway</c>; in the embedded platform (no BaseUrl) the evaluator calls its own host with
 /// the admin key. A failure is returned, never thrown: a judge failure is an error state, not a score.
 /// </summary>
-public sealed class GatewayClient(HttpClient http, IOptions<EvaluatorOptions> options, IOptions<AuthOptions> auth, IOptions<StorageOptions> storage,
-    IServer server)
+public sealed class GatewayClient(HttpClient http, GatewayTarget target, IOptions<EvaluatorOptions> options)
 {
     public const string HttpClientName = "evaluator-gateway";
-
-    private string? _key;
-    private Uri? _baseUrl;
 
     public async Task<GatewayReply> ChatAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         try
         {
-            using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl(), "v1/chat/completions"));
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key());
+            using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl(), "v1/chat/completions"));
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Key());
             message.Headers.Add("x-llmops-traffic", "evaluator");
             message.Headers.Add("x-llmops-feature", request.Feature);
             if (request.Metadata.Count > 0)
@@ -104,32 +100,6 @@ public sealed class GatewayClient(HttpClient http, IOptions<EvaluatorOptions> op
         GatewayReply Failed(string error, string? traceId) => new(false, null, null, traceId, error, clock.Elapsed.TotalMilliseconds, 0, 0);
     }
 
-    private Uri BaseUrl()
-    {
-        if (_baseUrl is not null)
-            return _baseUrl;
-        var configured = options.Value.Gateway.BaseUrl;
-        var address = configured ?? server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("Evaluator:Gateway:BaseUrl is not set and the host has no address to call itself on.");
-        // A host bound to every interface is reached on loopback.
-        address = address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1");
-        return _baseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
-    }
-
-    private string Key()
-    {
-        if (_key is not null)
-            return _key;
-        var key = options.Value.Gateway.ApiKey ?? auth.Value.AdminKey;
-        if (string.IsNullOrWhiteSpace(key))
-        {
-            // The embedded platform generated its admin key into the data directory; it calls itself with it.
-            var file = Path.Combine(storage.Value.DataDirectoryFullPath, AdminKeyProvider.FileName);
-            key = File.Exists(file) ? File.ReadAllText(file).Trim() : null;
-        }
-        return _key = key ?? throw new InvalidOperationException("No key for the gateway: set Evaluator__Gateway__ApiKey.");
-    }
-
     private static string ErrorMessage(string body)
     {
         try
@@ -144,4 +114,40 @@ public sealed class GatewayClient(HttpClient http, IOptions<EvaluatorOptions> op
     }
 
     private static string Cut(string text) => text.Length > 300 ? text[..300] : text;
+}
+
+/// <summary>
+/// Where the gateway is and the key to call it with, resolved once per process (the typed client above is created per
+/// scope, i.e. per trace on the judge lane; the embedded platform's key comes from a file).
+/// </summary>
+public sealed class GatewayTarget(IOptions<EvaluatorOptions> options, IOptions<AuthOptions> auth, IOptions<StorageOptions> storage, IServer server)
+{
+    private string? _key;
+    private Uri? _baseUrl;
+
+    public Uri BaseUrl()
+    {
+        if (_baseUrl is not null)
+            return _baseUrl;
+        var configured = options.Value.Gateway.BaseUrl;
+        var address = configured ?? server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("Evaluator:Gateway:BaseUrl is not set and the host has no address to call itself on.");
+        // A host bound to every interface is reached on loopback.
+        address = address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1");
+        return _baseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    public string Key()
+    {
+        if (_key is not null)
+            return _key;
+        var key = options.Value.Gateway.ApiKey ?? auth.Value.AdminKey;
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            // The embedded platform generated its admin key into the data directory; it calls itself with it.
+            var file = Path.Combine(storage.Value.DataDirectoryFullPath, AdminKeyProvider.FileName);
+            key = File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+        }
+        return _key = key ?? throw new InvalidOperationException("No key for the gateway: set Evaluator__Gateway__ApiKey.");
+    }
 }
