@@ -7,7 +7,7 @@ using LlmOps.Evaluator.Features.Loop;
 using LlmOps.Evaluator.Features.Online;
 using LlmOps.Evaluator.Infrastructure;
 using LlmOps.ServiceDefaults.Messaging;
-using LlmOps.ServiceDefaults.Options;
+using LlmOps.ServiceDefaults.Hosting;
 using LlmOps.ServiceDefaults.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

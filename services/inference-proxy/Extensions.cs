@@ -7,7 +7,7 @@ using LlmOps.InferenceProxy.Infrastructure;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Storage;
-using LlmOps.ServiceDefaults.Options;
+using LlmOps.ServiceDefaults.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using LlmOps.InferenceProxy.Features.Gateway;

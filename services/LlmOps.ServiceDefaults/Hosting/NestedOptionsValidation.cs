@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
-namespace LlmOps.ServiceDefaults.Options;
+namespace LlmOps.ServiceDefaults.Hosting;
 
 /// <summary>
 /// <c>ValidateDataAnnotations()</c> checks an options class's own properties only; a nested settings object's ranges
