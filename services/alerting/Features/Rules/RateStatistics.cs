@@ -1,52 +1,18 @@
+using LlmOps.ServiceDefaults.Statistics;
+
 namespace LlmOps.Alerting.Features.Rules;
 
-/// <summary>
-/// The normal quantile and the one-sided Wilson bound the rate conditions need. The same approach as the evaluator's
-/// statistics, kept here so the alerting service does not depend on the evaluator.
-/// </summary>
+/// <summary>The one-sided Wilson bound the rate conditions page on (the shared <see cref="Proportions"/> underneath).</summary>
 public static class RateStatistics
 {
     /// <summary>
     /// One-sided Wilson score lower bound of <paramref name="failures"/> ÷ <paramref name="n"/> at
     /// <paramref name="confidence"/> (z = Φ⁻¹(confidence), e.g. 1.645 at 0.95). 0 when n is 0.
     /// </summary>
-    public static double WilsonLowerBound(int failures, int n, double confidence)
-    {
-        if (n <= 0)
-            return 0;
-        var z = NormalQuantile(confidence);
-        var p = Math.Clamp((double)failures / n, 0, 1);
-        var z2 = z * z;
-        var denominator = 1 + z2 / n;
-        var centre = (p + z2 / (2.0 * n)) / denominator;
-        var half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / denominator;
-        return Math.Max(0, centre - half);
-    }
+    public static double WilsonLowerBound(int failures, int n, double confidence) =>
+        n <= 0 ? 0 : Proportions.Wilson(failures, n, NormalQuantile(confidence)).Low;
 
-    /// <summary>Standard normal CDF (Abramowitz–Stegun 7.1.26, error below 1.5e-7).</summary>
-    public static double NormalCdf(double z)
-    {
-        var x = Math.Abs(z) / Math.Sqrt(2);
-        var t = 1 / (1 + 0.3275911 * x);
-        var poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-        var erfc = poly * Math.Exp(-x * x);
-        return z >= 0 ? 1 - erfc / 2 : erfc / 2;
-    }
+    public static double NormalCdf(double z) => Proportions.NormalCdf(z);
 
-    /// <summary>The standard normal quantile by bisection on <see cref="NormalCdf"/> (called once per evaluation; cheap enough).</summary>
-    public static double NormalQuantile(double probability)
-    {
-        if (probability is <= 0 or >= 1 || double.IsNaN(probability))
-            throw new ArgumentOutOfRangeException(nameof(probability), probability, "A probability strictly between 0 and 1.");
-        double low = -10, high = 10;
-        for (var i = 0; i < 80; i++)
-        {
-            var middle = (low + high) / 2;
-            if (NormalCdf(middle) < probability)
-                low = middle;
-            else
-                high = middle;
-        }
-        return (low + high) / 2;
-    }
+    public static double NormalQuantile(double probability) => Proportions.NormalQuantile(probability);
 }
