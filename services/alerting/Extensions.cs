@@ -1,12 +1,13 @@
+using LlmOps.Alerting.Features.Alerts;
+using LlmOps.Alerting.Features.Engine;
 using LlmOps.Alerting.Features.Receivers;
 
 namespace LlmOps.Alerting;
 
 /// <summary>
-/// The alerting service: rules over cost, quality and latency, the Alertmanager-style alert lifecycle, pages to
-/// PagerDuty, Slack and webhooks, and CloudEvents on the alert topic. Built so far: the receivers (validated at start
-/// from <c>Alerting:Receivers</c>) and the rule engine's pure core (Features/Rules: rule files, conditions, lifecycle,
-/// grouping, silences, inhibition); the consumers that feed it, its storage and its endpoints come next (issue #8).
+/// The alerting service: rules over cost, quality and latency (a mounted YAML file and <c>/api/rules</c>), the
+/// Alertmanager-style lifecycle with grouping, silences and inhibition, pages to PagerDuty, Slack and signed webhooks,
+/// AlertFired / AlertResolved on the bus and CloudEvents on <c>llmops.alerts</c>. See docs/alerting.md.
 /// </summary>
 public static class AlertingExtensions
 {
@@ -15,8 +16,13 @@ public static class AlertingExtensions
     public static WebApplicationBuilder AddAlerting(this WebApplicationBuilder builder)
     {
         builder.AddAlertReceivers();
+        builder.AddAlertEngine();
         return builder;
     }
 
-    public static WebApplication MapAlertingEndpoints(this WebApplication app) => app;
+    public static WebApplication MapAlertingEndpoints(this WebApplication app)
+    {
+        app.MapAlertEndpoints();
+        return app;
+    }
 }

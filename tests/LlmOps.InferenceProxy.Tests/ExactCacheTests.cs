@@ -1,3 +1,4 @@
+using LlmOps.Testing;
 using System.Text.Json.Nodes;
 using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy.Features.Caching;

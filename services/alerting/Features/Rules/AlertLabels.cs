@@ -46,4 +46,30 @@ public static class AlertLabels
     /// <summary><c>{a="1", b="2"}</c>, sorted: for logs and group keys.</summary>
     public static string Format(IEnumerable<KeyValuePair<string, string>> labels) =>
         "{" + string.Join(", ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}=\"{l.Value.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"")) + "}";
+
+    /// <summary>The inverse of <see cref="Format"/>: <c>{a="1", b="x\"y"}</c> back to its labels.</summary>
+    public static IReadOnlyDictionary<string, string> Parse(string formatted)
+    {
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var text = formatted.Trim();
+        if (text.Length < 2 || text[0] != '{' || text[^1] != '}')
+            throw new FormatException($"'{formatted}' is not a label set.");
+        var i = 1;
+        while (i < text.Length - 1)
+        {
+            while (text[i] is ' ' or ',')
+                i++;
+            var eq = text.IndexOf('=', i);
+            if (eq < 0 || eq + 1 >= text.Length || text[eq + 1] != '"')
+                throw new FormatException($"'{formatted}' is not a label set.");
+            var name = text[i..eq];
+            var value = new System.Text.StringBuilder();
+            i = eq + 2;
+            for (; i < text.Length - 1 && text[i] != '"'; i++)
+                value.Append(text[i] == '\\' ? text[++i] : text[i]);
+            labels[name] = value.ToString();
+            i++;
+        }
+        return labels;
+    }
 }

@@ -82,6 +82,27 @@ public sealed class AlertStateMachine
         return transitions;
     }
 
+    /// <summary>
+    /// A person resolved the alert: a firing one becomes resolved now (one <see cref="TransitionKind.Resolved"/>), a pending
+    /// one is dropped (it never fired), anything else is left alone (null). The caller keeps a series resolved by hand
+    /// from firing again until its condition has stopped holding once.
+    /// </summary>
+    public AlertTransition? Resolve(string fingerprint, DateTimeOffset at)
+    {
+        if (!_alerts.TryGetValue(fingerprint, out var current))
+            return null;
+        if (current.State == AlertState.Pending)
+        {
+            _alerts.Remove(fingerprint);
+            return null;
+        }
+        if (current.State != AlertState.Firing)
+            return null;
+        var next = current with { State = AlertState.Resolved, KeepFiringSince = current.KeepFiringSince ?? at, ResolvedAt = at };
+        _alerts[fingerprint] = next;
+        return new AlertTransition(TransitionKind.Resolved, next);
+    }
+
     private void Apply(string fingerprint, AlertStatus? current, AlertStatus? next, List<AlertTransition> transitions)
     {
         if (next is null)

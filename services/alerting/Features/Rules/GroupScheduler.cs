@@ -104,7 +104,8 @@ public sealed class GroupScheduler(GroupingPolicy policy, NotificationLog log)
         var entry = ActiveEntry(key);
         var firing = members.Where(a => a.State == AlertState.Firing).OrderBy(a => a.Fingerprint, StringComparer.Ordinal).ToList();
         var firingSet = firing.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
-        var groupLabels = members.Count > 0 ? GroupLabels(members[0].Labels) : new Dictionary<string, string>();
+        // A group whose alerts all vanished (lost in a restart) still has its labels in its key.
+        var groupLabels = members.Count > 0 ? GroupLabels(members[0].Labels) : AlertLabels.Parse(key[(policy.Receiver.Length + 1)..]);
 
         if (entry is null)
         {

@@ -1,4 +1,4 @@
-namespace LlmOps.InferenceProxy.Tests;
+namespace LlmOps.Testing;
 
 /// <summary>A clock the test moves by hand.</summary>
 public sealed class ManualClock : TimeProvider

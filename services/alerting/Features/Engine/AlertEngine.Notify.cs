@@ -1,0 +1,156 @@
+using System.Text.Json;
+using LlmOps.Alerting.Features.Receivers;
+using LlmOps.Alerting.Features.Routing;
+using LlmOps.Alerting.Features.Rules;
+using LlmOps.Alerting.Infrastructure;
+using Notification = LlmOps.Alerting.Features.Rules.Notification;
+
+namespace LlmOps.Alerting.Features.Engine;
+
+public sealed partial class AlertEngine
+{
+    private IEnumerable<AlertStatus> AllAlerts => _rules.Values.SelectMany(r => r.Machine.Alerts);
+
+    /// <summary>Silenced (by which silences) and inhibited, at <paramref name="now"/>.</summary>
+    private (IReadOnlyList<string> SilencedBy, bool Inhibited) Muting(AlertStatus alert, DateTimeOffset now, IReadOnlyCollection<IReadOnlyDictionary<string, string>> firing)
+    {
+        List<string> silencedBy;
+        lock (_silences)
+            silencedBy = _silences.Values.Where(s => s.Silence.Mutes(alert.Labels, now)).Select(s => s.Silence.Id).ToList();
+        return (silencedBy, InhibitRule.AnyInhibits(_inhibit, alert.Labels, firing));
+    }
+
+    private IReadOnlyList<RouteNode> RoutesOf(AlertStatus alert)
+    {
+        if (_routeCache.TryGetValue(alert.Fingerprint, out var cached))
+            return cached.Routes;
+        var routes = _routes.Match(alert.Labels);
+        _routeCache[alert.Fingerprint] = (alert.Fingerprint, routes);
+        return routes;
+    }
+
+    private void Notify(DateTimeOffset now, ChangeSet changes)
+    {
+        var all = AllAlerts.Where(a => a.State != AlertState.Pending).ToList();
+        var firing = all.Where(a => a.State == AlertState.Firing).Select(a => a.Labels).ToList();
+        var byRoute = new Dictionary<string, List<AlertStatus>>(StringComparer.Ordinal);
+        foreach (var alert in all)
+        {
+            var (silencedBy, inhibited) = Muting(alert, now, firing);
+            if (silencedBy.Count > 0 || inhibited)
+                continue;
+            foreach (var route in RoutesOf(alert))
+            {
+                if (!byRoute.TryGetValue(route.Id, out var members))
+                    byRoute[route.Id] = members = [];
+                members.Add(alert);
+            }
+        }
+        foreach (var (routeId, scheduler) in _schedulers)
+        {
+            foreach (var decision in scheduler.Due(now, byRoute.GetValueOrDefault(routeId) ?? []))
+            {
+                var key = decision.GroupKey + "\n" + decision.Receiver;
+                lock (_inflight)
+                    if (_inflight.ContainsKey(key))
+                        continue;
+                if (_retryAt.TryGetValue(key, out var retryAt) && retryAt > now)
+                    continue;
+                if (decision.Reason == NotificationReason.Repeat && decision.Firing.All(a => _people.GetValueOrDefault(a.Fingerprint)?.AcknowledgedBy is not null))
+                {
+                    // Everyone in the group is acknowledged: somebody is on it, so no reminder; resolves still go out.
+                    scheduler.MarkSent(decision, now);
+                    changes.Log.Add(_log.Find(decision.GroupKey, decision.Receiver)!);
+                    continue;
+                }
+                Dispatch(routeId, decision, now);
+            }
+        }
+    }
+
+    private void Dispatch(string routeId, Notification decision, DateTimeOffset now)
+    {
+        var key = decision.GroupKey + "\n" + decision.Receiver;
+        var sender = senders.Find(decision.Receiver);
+        var payload = NotificationMapper.Map(decision, options.Value.ExternalUrl);
+        var stopping = _stopping.Token;
+        lock (_inflight)
+            _inflight[key] = Task.CompletedTask; // taken before the send starts, so the send's own removal always wins
+        var task = Task.Run(async () =>
+        {
+            DeliveryResult result;
+            try
+            {
+                result = sender is null
+                    ? DeliveryResult.NotSent($"Receiver '{decision.Receiver}' is not configured.")
+                    : await sender.SendAsync(payload, stopping);
+            }
+            catch (Exception e)
+            {
+                result = new DeliveryResult(false, 0, null, e.Message, Retryable: true, []);
+            }
+            _outcomes.Enqueue(new DeliveryOutcome(routeId, decision, now, result with { Receiver = decision.Receiver }));
+            lock (_inflight)
+                _inflight.Remove(key);
+        }, CancellationToken.None);
+        lock (_inflight)
+            if (_inflight.ContainsKey(key))
+                _inflight[key] = task;
+    }
+
+    private void DrainOutcomes(DateTimeOffset now, ChangeSet changes)
+    {
+        while (_outcomes.TryDequeue(out var outcome))
+        {
+            var (routeId, decision, dispatchedAt, result) = outcome;
+            var key = decision.GroupKey + "\n" + decision.Receiver;
+            var status = decision.Reason == NotificationReason.GroupResolved ? Receivers.Notification.Resolved : Receivers.Notification.Firing;
+            changes.Deliveries.Add(new DeliveryRecord
+            {
+                Id = Guid.CreateVersion7(now),
+                GroupKey = decision.GroupKey,
+                Receiver = decision.Receiver,
+                Status = status,
+                Fingerprints = JsonSerializer.Serialize(decision.Firing.Select(a => a.Fingerprint).Concat(decision.ResolvedFingerprints).Distinct()),
+                Delivered = result.Delivered,
+                Attempts = result.Attempts,
+                HttpStatus = result.LastStatusCode,
+                Error = result.LastError,
+                At = now.UtcDateTime,
+            });
+            telemetry.Delivery(decision.Receiver, result.Delivered);
+            if (result.Delivered && _schedulers.TryGetValue(routeId, out var scheduler))
+            {
+                scheduler.MarkSent(decision, dispatchedAt);
+                changes.Log.Add(_log.Find(decision.GroupKey, decision.Receiver)!);
+                _retryAt.Remove(key);
+            }
+            else if (!result.Delivered)
+            {
+                _retryAt[key] = now + TimeSpan.FromSeconds(options.Value.FailedDeliveryBackoffSeconds);
+                logger.LogError("Notification to {Receiver} for {Group} failed after {Attempts} attempts: {Error}",
+                    decision.Receiver, decision.GroupKey, result.Attempts, result.LastError);
+            }
+        }
+    }
+
+    private void RefreshViews(DateTimeOffset now)
+    {
+        var alerts = AllAlerts.ToList();
+        var firing = alerts.Where(a => a.State == AlertState.Firing).Select(a => a.Labels).ToList();
+        _alertViews = alerts
+            .Select(a =>
+            {
+                var (silencedBy, inhibited) = Muting(a, now, firing);
+                var source = _rules.TryGetValue(a.RuleName, out var rule) ? rule.Scheduled.Source : RuleSources.File;
+                return new AlertView(Track(a), source, silencedBy.Count > 0, silencedBy, inhibited,
+                    RoutesOf(a).Select(r => r.Receiver!).Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+            })
+            .OrderByDescending(v => v.Status.FiredAt ?? v.Status.ActiveAt)
+            .ToList();
+        _ruleViews = _rules.Values
+            .Select(r => new RuleView(r.Scheduled, r.LastEvaluatedAt, r.LastError, r.Series))
+            .OrderBy(r => r.Scheduled.Rule.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+}
