@@ -24,6 +24,10 @@ public sealed class EvaluatorOptions
     [Range(1, 3_600)]
     public int StallSeconds { get; set; } = 60;
 
+    /// <summary>How often each lane publishes EvaluatorProgressReported (alerting's evaluator_lag); 0 turns it off.</summary>
+    [Range(0, 3_600)]
+    public int ProgressReportSeconds { get; set; } = 15;
+
     /// <summary>How often the evaluator configuration is re-read from the database (other replicas' changes).</summary>
     [Range(1, 3_600)]
     public int ConfigRefreshSeconds { get; set; } = 10;

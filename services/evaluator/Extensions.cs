@@ -52,6 +52,8 @@ public static class EvaluatorExtensions
         builder.Services.AddScoped<Features.Judges.JudgeEvaluation>();
         if (options.Loop.Enabled)
             builder.Services.AddHostedService<LoopTicker>();
+        if (options.ProgressReportSeconds > 0)
+            builder.Services.AddHostedService<ProgressReporter>();
 
         builder.AddServiceBatchConsumer<TraceCompletedConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);
         builder.AddServiceBatchConsumer<TraceCompletedBatchConsumer>(ServiceName, Math.Max(1, options.BatchSize / 100), options.BatchWaitMs,

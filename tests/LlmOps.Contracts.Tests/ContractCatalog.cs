@@ -51,6 +51,7 @@ public static class ContractCatalog
         [typeof(FeedbackReceivedBatch)] = "urn:message:LlmOps.Contracts.Feedback:FeedbackReceivedBatch",
         [typeof(LeaseBudget)] = "urn:message:LlmOps.Contracts.Cost:LeaseBudget",
         [typeof(BudgetLeases)] = "urn:message:LlmOps.Contracts.Cost:BudgetLeases",
+        [typeof(EvaluatorProgressReported)] = "urn:message:LlmOps.Contracts.Evaluation:EvaluatorProgressReported",
     };
 
     /// <summary>Records that only appear inside messages.</summary>

@@ -51,6 +51,7 @@ public sealed class EvaluatorHost : IAsyncDisposable
                 Capture<Fault<ScoreRecorded>>(builder);
                 Capture<Fault<Contracts.Feedback.FeedbackReceivedBatch>>(builder);
                 Capture<DriftDetected>(builder);
+                Capture<EvaluatorProgressReported>(builder);
             },
             app =>
             {

@@ -33,6 +33,8 @@ public sealed class EvaluationProgress
     private long _inFlight, _received, _evaluated, _skipped, _failed, _scores, _lagCount;
     private DateTimeOffset _lastFinished;
     private DateTimeOffset? _lastTraceCompletedAt;
+    private DateTimeOffset _busySince;
+    private double _lastLagMs;
 
     public EvaluationProgress(TimeProvider clock, IOptions<EvaluatorOptions> options, string lane)
     {
@@ -51,7 +53,9 @@ public sealed class EvaluationProgress
 
     public void Started(int traces)
     {
-        Interlocked.Add(ref _inFlight, traces);
+        if (Interlocked.Add(ref _inFlight, traces) == traces && traces > 0)
+            lock (_gate)
+                _busySince = _clock.GetUtcNow();
         Interlocked.Add(ref _received, traces);
     }
 
@@ -75,6 +79,7 @@ public sealed class EvaluationProgress
                 var lag = Math.Max(0, (now - completed).TotalMilliseconds);
                 LagHistogram.Record(lag, _laneTag);
                 _recentLags[_lagCount++ % _recentLags.Length] = lag;
+                _lastLagMs = lag;
                 if (_lastTraceCompletedAt is null || completed > _lastTraceCompletedAt)
                     _lastTraceCompletedAt = completed;
             }
@@ -88,6 +93,24 @@ public sealed class EvaluationProgress
         Interlocked.Add(ref _failed, traces);
         Traces.Add(traces, new KeyValuePair<string, object?>("outcome", "failed"), _laneTag);
     }
+
+    /// <summary>
+    /// How far behind the lane is, in seconds, for EvaluatorProgressReported: 0 while it holds nothing; otherwise the
+    /// larger of the last scored trace's lag and the time since the lane last made progress (finished a batch, or
+    /// went from idle to busy), so a stuck lane's lag grows by the second.
+    /// </summary>
+    public double LagSeconds()
+    {
+        if (Interlocked.Read(ref _inFlight) <= 0)
+            return 0;
+        lock (_gate)
+        {
+            var progress = _lastFinished > _busySince ? _lastFinished : _busySince;
+            return Math.Round(Math.Max(_lastLagMs / 1000, Math.Max(0, (_clock.GetUtcNow() - progress).TotalSeconds)), 3);
+        }
+    }
+
+    public long Backlog => Math.Max(0, Interlocked.Read(ref _inFlight));
 
     public bool Stalled => Interlocked.Read(ref _inFlight) > 0 && (_clock.GetUtcNow() - _lastFinished).TotalSeconds > _stallSeconds;
 
