@@ -1,5 +1,6 @@
 using LlmOps.Alerting.Features.Alerts;
 using LlmOps.Alerting.Features.Engine;
+using LlmOps.Alerting.Features.Metrics;
 using LlmOps.Alerting.Features.Receivers;
 
 namespace LlmOps.Alerting;
@@ -17,6 +18,7 @@ public static class AlertingExtensions
     {
         builder.AddAlertReceivers();
         builder.AddAlertEngine();
+        builder.AddAlertMetrics();
         return builder;
     }
 

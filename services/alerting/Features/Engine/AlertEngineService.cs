@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace LlmOps.Alerting.Features.Engine;
 
 /// <summary>Starts the engine (rules file, persisted state) and ticks it; a failing tick is logged and retried at the next.</summary>
-public sealed class AlertEngineService(AlertEngine engine, IOptions<EngineOptions> options, TimeProvider time, ILogger<AlertEngineService> logger)
+public sealed class AlertEngineService(AlertEngine engine, IOptions<EngineOptions> options, TimeProvider time, IServiceProvider services,
+    ILogger<AlertEngineService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -13,6 +14,9 @@ public sealed class AlertEngineService(AlertEngine engine, IOptions<EngineOption
         if (!options.Value.AutoStart)
             return;
         var fileRules = LoadFileRules(options.Value);
+        // Evaluating before yesterday's windows are back would resolve what was firing and forget the cost baseline.
+        if (services.GetService<Metrics.MetricCheckpoints>() is { } checkpoints)
+            await checkpoints.Restored.WaitAsync(stoppingToken);
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -18,7 +18,7 @@ public enum RecordOutcome { Counted, Duplicate, Ignored }
 /// (<see cref="StripedCells{TCell}"/>) for a few additions, so consumers on several threads rarely meet.
 /// Exact semantics: docs/alerting-rules.md, "Metrics".
 /// </summary>
-public sealed partial class MetricStore
+public sealed partial class MetricStore : Engine.IMetricSource
 {
     private const int MinutesPerDay = 24 * 60;
 

@@ -30,6 +30,10 @@ public sealed class MetricsOptions : IValidatableObject
     [Range(1, 5_000)]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>How often the windows are written to the database (and restored from at start).</summary>
+    [Range(5, 3_600)]
+    public int CheckpointSeconds { get; set; } = 30;
+
     /// <summary>Batch messages (CostRecordedBatch, ...) per consumer batch.</summary>
     [Range(1, 500)]
     public int BatchMessages { get; set; } = 20;

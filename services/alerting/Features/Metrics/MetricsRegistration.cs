@@ -19,6 +19,9 @@ public static class MetricsRegistration
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MetricStore>();
+        builder.Services.AddSingleton<Engine.IMetricSource>(sp => sp.GetRequiredService<MetricStore>());
+        builder.Services.AddSingleton<MetricCheckpoints>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricCheckpoints>());
 
         const string service = AlertingExtensions.ServiceName;
         builder.AddServiceBatchConsumer<CostRecordedMetricConsumer>(service, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);

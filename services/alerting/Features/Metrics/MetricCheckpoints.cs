@@ -1,0 +1,97 @@
+using System.Text.Json;
+using LlmOps.Alerting.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps.Alerting.Features.Metrics;
+
+/// <summary>
+/// Keeps the metric windows across restarts: restores the last checkpoint at start (before the engine's first
+/// evaluation can see an empty window and resolve what was firing), then writes one every
+/// <see cref="MetricsOptions.CheckpointSeconds"/> and once more at a graceful stop. A crash loses at most the events of the
+/// last interval that the broker had already been told were handled.
+/// </summary>
+public sealed class MetricCheckpoints(MetricStore store, IServiceScopeFactory scopes, IOptions<MetricsOptions> options, ILogger<MetricCheckpoints> logger)
+    : BackgroundService
+{
+    public const string CheckpointId = "metrics";
+
+    private readonly TaskCompletionSource _restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the checkpoint is back in the store (or there was none, or it could not be read).</summary>
+    public Task Restored => _restored.Task;
+
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AlertingDbContext>();
+            var row = await db.MetricCheckpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == CheckpointId, cancellationToken);
+            if (row is not null && JsonSerializer.Deserialize<MetricSnapshot>(row.Data) is { } snapshot)
+            {
+                store.Restore(snapshot);
+                logger.LogInformation("Metric windows restored from the checkpoint of {SavedAt:o} ({Bytes} bytes)", row.SavedAt, row.Data.Length);
+            }
+            _restored.TrySetResult();
+        }
+        catch (JsonException e)
+        {
+            // A checkpoint this version cannot read: start with empty windows rather than not at all.
+            logger.LogError(e, "The metric checkpoint could not be read; starting with empty windows");
+            _restored.TrySetResult();
+        }
+    }
+
+    public async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        var data = JsonSerializer.Serialize(store.Snapshot());
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AlertingDbContext>();
+        var row = await db.MetricCheckpoints.SingleOrDefaultAsync(c => c.Id == CheckpointId, cancellationToken);
+        if (row is null)
+            db.MetricCheckpoints.Add(row = new MetricCheckpointRecord { Id = CheckpointId, Data = data });
+        row.Data = data;
+        row.SavedAt = DateTime.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; !_restored.Task.IsCompleted; attempt++)
+        {
+            try
+            {
+                await RestoreAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Reading the metric checkpoint failed (attempt {Attempt}); retrying", attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, attempt * 2)), stoppingToken);
+            }
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.CheckpointSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await SaveQuietlyAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        using var last = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await SaveQuietlyAsync(last.Token);
+    }
+
+    private async Task SaveQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SaveAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Writing the metric checkpoint failed; the next one will try again");
+        }
+    }
+}
