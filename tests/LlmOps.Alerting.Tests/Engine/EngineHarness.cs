@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LlmOps.Alerting.Features.Engine;
+using LlmOps.Alerting.Features.Metrics;
 using LlmOps.Alerting.Features.Rules;
 using LlmOps.Contracts.Alerting;
 using LlmOps.ServiceDefaults;
@@ -78,6 +79,7 @@ public sealed class EngineHarness : IAsyncDisposable
     public PageReceiver Pages { get; }
     public Dictionary<string, string?> Settings { get; }
     public AlertEngine Engine => Host.Services.GetRequiredService<AlertEngine>();
+    public MetricStore Store => Host.Services.GetRequiredService<MetricStore>();
     public IReadOnlyList<AlertFired> Fired => Host.Services.GetRequiredService<MessageCapture<AlertFired>>().Messages.ToList();
     public IReadOnlyList<AlertResolved> Resolved => Host.Services.GetRequiredService<MessageCapture<AlertResolved>>().Messages.ToList();
     public IReadOnlyList<CloudEvent> TopicEvents => ((InMemoryTopicPublisher)Host.Services.GetRequiredService<ITopicPublisher>()).Recent(Topics.Alerts);
@@ -87,7 +89,8 @@ public sealed class EngineHarness : IAsyncDisposable
     /// A new harness, or (with <paramref name="restartOf"/>) the same service restarted on the same database, clock,
     /// metrics and receiver. <paramref name="settings"/> adds to or overrides the defaults (e.g. routing).
     /// </summary>
-    public static async Task<EngineHarness> StartAsync(IDictionary<string, string?>? settings = null, string rules = Rules, EngineHarness? restartOf = null)
+    public static async Task<EngineHarness> StartAsync(IDictionary<string, string?>? settings = null, string rules = Rules, EngineHarness? restartOf = null,
+        bool realMetrics = false)
     {
         Environment.SetEnvironmentVariable(RoutingKeyEnv, RoutingKey);
         var pages = restartOf?.Pages ?? await PageReceiver.StartAsync();
@@ -129,7 +132,8 @@ public sealed class EngineHarness : IAsyncDisposable
             {
                 builder.AddServiceDefaults(AlertingExtensions.ServiceName);
                 builder.AddAlerting();
-                builder.Services.AddSingleton<IMetricSource>(metrics);
+                if (!realMetrics)
+                    builder.Services.AddSingleton<IMetricSource>(metrics);
                 builder.Services.AddSingleton<TimeProvider>(clock);
                 builder.Services.AddSingleton<IApiKeyResolver>(new TestProjectKeys((ProjectKeyA, "project-a"), (ProjectKeyB, "project-b")));
                 Capture<AlertFired>(builder);
