@@ -213,5 +213,19 @@ public class AlertApiTests
         Assert.Equal(42, series.GetProperty("value").GetDouble());
         Assert.True(series.GetProperty("holds").GetBoolean());
         Assert.Equal("file", rule.GetProperty("source").GetString());
+
+        // A rule written for another project is not this key's business.
+        using var admin = h.Client();
+        const string other = """
+            { "name": "beta_errors", "metric": { "name": "error_rate", "window": "10m", "filters": { "project": "project-b" } },
+              "condition": { "threshold": { "op": ">", "value": 0.2 } }, "labels": { "severity": "warning" }, "annotations": { "summary": "x" } }
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync("/api/rules", new StringContent(other, Encoding.UTF8, "application/json"))).StatusCode);
+        var names = (await a.GetFromJsonAsync<JsonElement>("/api/rules")).GetProperty("data").EnumerateArray().Select(r => r.GetProperty("name").GetString()).ToList();
+        Assert.Contains("cost_spike", names);
+        Assert.DoesNotContain("beta_errors", names);
+        Assert.Equal(HttpStatusCode.NotFound, (await a.GetAsync("/api/rules/beta_errors")).StatusCode);
+        using var b = h.Client(EngineHarness.ProjectKeyB);
+        Assert.Equal(HttpStatusCode.OK, (await b.GetAsync("/api/rules/beta_errors")).StatusCode);
     }
 }

@@ -133,9 +133,7 @@ public sealed partial class AlertEngine
             var changes = new ChangeSet();
             var events = new List<UnpublishedEvent>();
             var outcome = apply(changes, events);
-            await store.SaveAsync(changes, cancellationToken);
-            foreach (var pending in events)
-                publisher.Enqueue(pending);
+            await SaveAsync(changes, events, cancellationToken);
             RefreshViews(now);
             return (outcome, fingerprint is null ? null : _alertViews.FirstOrDefault(v => v.Status.Fingerprint == fingerprint));
         }

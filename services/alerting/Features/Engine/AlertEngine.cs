@@ -41,6 +41,7 @@ public sealed partial class AlertEngine(
     private RouteTree _routes = null!;
     private IReadOnlyList<InhibitRule> _inhibit = [];
     private DateTimeOffset _nextPrune;
+    private ChangeSet? _unsaved;
     private bool _started;
 
     private IReadOnlyList<AlertView> _alertViews = [];
@@ -116,6 +117,7 @@ public sealed partial class AlertEngine(
                 AddRule(scheduled, restored, now);
             foreach (var pending in state.Unpublished)
                 publisher.Enqueue(pending);
+            await ResolveOrphansAsync(state.Alerts, now, cancellationToken);
             _nextPrune = now + TimeSpan.FromMinutes(5);
             _started = true;
             RefreshViews(now);
@@ -140,9 +142,7 @@ public sealed partial class AlertEngine(
             foreach (var runtime in _rules.Values.Where(r => r.NextEvaluationAt <= now).ToList())
                 Evaluate(runtime, now, changes, events);
             Notify(now, changes);
-            await store.SaveAsync(changes, cancellationToken);
-            foreach (var pending in events)
-                publisher.Enqueue(pending);
+            await SaveAsync(changes, events, cancellationToken);
             RefreshViews(now);
             if (now >= _nextPrune)
             {
@@ -157,6 +157,31 @@ public sealed partial class AlertEngine(
         }
     }
 
+    /// <summary>
+    /// Writes a step's changes, then hands its transitions to the publisher. When the database cannot be written, the
+    /// events still go out (an alert must not go unannounced because its row could not be saved) and the changes are
+    /// kept and written with the next step's.
+    /// </summary>
+    private async Task SaveAsync(ChangeSet changes, List<UnpublishedEvent> events, CancellationToken cancellationToken)
+    {
+        if (_unsaved is not null)
+        {
+            changes.TakeOver(_unsaved);
+            _unsaved = null;
+        }
+        try
+        {
+            await store.SaveAsync(changes, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            _unsaved = changes;
+            logger.LogError(e, "Writing alert state failed; kept in memory and written with the next step");
+        }
+        foreach (var pending in events)
+            publisher.Enqueue(pending);
+    }
+
     /// <summary>Waits for deliveries in flight (tests and shutdown).</summary>
     public async Task DrainDeliveriesAsync(TimeSpan timeout)
     {
@@ -167,6 +192,35 @@ public sealed partial class AlertEngine(
     }
 
     public void Stop() => _stopping.Cancel();
+
+    /// <summary>
+    /// Alerts whose rule is gone (removed from the file while alerting was down) would otherwise stay firing in the
+    /// database forever: they resolve, announced like any other resolve. Their receivers get the group's resolve from
+    /// the notification log.
+    /// </summary>
+    private async Task ResolveOrphansAsync(IEnumerable<TrackedAlert> alerts, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var events = new List<UnpublishedEvent>();
+        foreach (var alert in alerts.Where(a => !_rules.ContainsKey(a.Status.RuleName) && a.Status.State != AlertState.Resolved))
+        {
+            if (alert.Status.State == AlertState.Pending)
+            {
+                changes.Deletes.Add(alert.Status.Fingerprint);
+                continue;
+            }
+            var tracked = alert with
+            {
+                Status = alert.Status with { State = AlertState.Resolved, ResolvedAt = now, KeepFiringSince = alert.Status.KeepFiringSince ?? now },
+                ResolvedBy = "rule removed",
+            };
+            changes.Upsert(tracked, AlertEventKinds.Resolved);
+            changes.History.Add(History(tracked.Status, AlertEventKinds.Resolved, now, tracked.ResolvedBy, null));
+            events.Add(new UnpublishedEvent(AlertEventKinds.Resolved, tracked));
+            logger.LogWarning("Alert {Fingerprint} of rule {Rule}, which no longer exists, resolved", alert.Status.Fingerprint, alert.Status.RuleName);
+        }
+        await SaveAsync(changes, events, cancellationToken);
+    }
 
     private void AddRule(ScheduledRule scheduled, IEnumerable<AlertStatus> restored, DateTimeOffset now)
     {

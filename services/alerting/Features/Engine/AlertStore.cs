@@ -34,6 +34,24 @@ public sealed class ChangeSet
     public bool IsEmpty => Upserts.Count == 0 && Deletes.Count == 0 && History.Count == 0 && Log.Count == 0 && Deliveries.Count == 0
         && Silences.Count == 0 && RuleUpserts.Count == 0 && RuleDeletes.Count == 0;
 
+    /// <summary>Takes in a step's changes that could not be written, ahead of this step's own (which are newer).</summary>
+    public void TakeOver(ChangeSet older)
+    {
+        foreach (var (fingerprint, (alert, unpublished)) in older.Upserts)
+            if (!Upserts.ContainsKey(fingerprint) && !Deletes.Contains(fingerprint))
+                Upserts[fingerprint] = (alert, unpublished);
+            else if (Upserts.TryGetValue(fingerprint, out var newer) && newer.Unpublished is null && unpublished is not null)
+                Upserts[fingerprint] = (newer.Alert, unpublished);
+        foreach (var fingerprint in older.Deletes.Where(f => !Upserts.ContainsKey(f)))
+            Deletes.Add(fingerprint);
+        History.InsertRange(0, older.History);
+        Log.InsertRange(0, older.Log);
+        Deliveries.InsertRange(0, older.Deliveries);
+        Silences.InsertRange(0, older.Silences);
+        RuleUpserts.InsertRange(0, older.RuleUpserts);
+        RuleDeletes.InsertRange(0, older.RuleDeletes);
+    }
+
     public void Upsert(TrackedAlert alert, string? unpublished = null)
     {
         Deletes.Remove(alert.Status.Fingerprint);

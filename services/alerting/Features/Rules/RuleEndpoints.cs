@@ -27,10 +27,19 @@ public static class RuleEndpoints
     }
 
     public static IResult List(HttpContext context, AlertEngine engine, string? projectId, string? source) =>
-        Results.Ok(new { data = engine.Rules.Where(r => source is null || r.Scheduled.Source == source).Select(r => View(r, context, projectId)) });
+        Results.Ok(new
+        {
+            data = engine.Rules.Where(r => (source is null || r.Scheduled.Source == source) && Visible(context, r)).Select(r => View(r, context, projectId)),
+        });
 
     public static IResult Get(string name, HttpContext context, AlertEngine engine) =>
-        engine.Rules.FirstOrDefault(r => r.Scheduled.Rule.Name == name) is { } rule ? Results.Ok(View(rule, context, null)) : NotFound(name);
+        engine.Rules.FirstOrDefault(r => r.Scheduled.Rule.Name == name) is { } rule && Visible(context, rule)
+            ? Results.Ok(View(rule, context, null))
+            : NotFound(name);
+
+    /// <summary>A rule written for one project (<c>filters: {project: ...}</c>) is that project's and the admin's business.</summary>
+    private static bool Visible(HttpContext context, RuleView rule) =>
+        context.User.IsAdmin() || !rule.Scheduled.Rule.Metric.Filters.TryGetValue("project", out var project) || project == context.User.ProjectIdOf();
 
     public static Task<IResult> CreateAsync(HttpContext context, AlertEngine engine, IOptions<EngineOptions> options, TimeProvider clock, string? interval,
         CancellationToken cancellationToken) => PutAsync(null, context, engine, options, clock, interval, cancellationToken);
