@@ -234,7 +234,9 @@ public sealed partial class AlertEngine(
     private void Evaluate(RuleRuntime runtime, DateTimeOffset now, ChangeSet changes, List<UnpublishedEvent> events)
     {
         var rule = runtime.Scheduled.Rule;
-        runtime.NextEvaluationAt = now + runtime.Scheduled.Interval;
+        // Half a tick early: ticks drift by a few milliseconds, and "due at exactly now + interval" would then wait for the
+        // next tick, running a 1s rule every 2 s at a 1 s tick.
+        runtime.NextEvaluationAt = now + runtime.Scheduled.Interval - TimeSpan.FromMilliseconds(options.Value.TickMs / 2.0);
         IReadOnlyList<SeriesObservation> observations;
         try
         {
