@@ -12,6 +12,7 @@ public enum RecordOutcome { Counted, Duplicate, Ignored }
 
 /// <summary>
 /// What the alert rules measure: events aggregated into per-minute cells keyed by their finest series (every rule label),
+/// rolled up into 15-minute and hour cells as they age (MetricStore.Rollup.cs),
 /// daily totals per series for <c>baseline_ratio</c>, the evaluators' last reports and the error queues' last depths.
 /// Rules' filters and <c>by</c> labels are applied when a rule is observed (MetricStore.Query.cs), so any rule can split
 /// any way without the store knowing the rules. Thread-safe: writers lock one stripe of one minute's cells
@@ -50,7 +51,7 @@ public sealed partial class MetricStore : Engine.IMetricSource
         _budgetIds = new RecentIds(o.DedupCapacity);
     }
 
-    /// <summary>How long per-minute data is kept (the longest window a rule gets answered in full).</summary>
+    /// <summary>How long cells are kept (the longest window a rule gets answered, at the rollup's edge precision).</summary>
     public TimeSpan MinuteRetention => TimeSpan.FromMinutes(_minuteRetention);
 
     public int SeriesCount => _series.Count;
