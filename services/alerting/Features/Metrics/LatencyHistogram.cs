@@ -16,9 +16,22 @@ public sealed class LatencyHistogram
     private static readonly double Gamma = (1 + RelativeError) / (1 - RelativeError);
     private static readonly double LogGamma = Math.Log(Gamma);
 
-    public Dictionary<int, long> Buckets { get; } = [];
+    private SortedCounts _buckets;
 
     public long Count { get; private set; }
+
+    /// <summary>Distinct buckets held (memory is about 8 bytes each).</summary>
+    public int BucketCount => _buckets.Length;
+
+    /// <summary>The non-empty buckets, lowest index first.</summary>
+    public IEnumerable<(int Index, long Count)> Buckets
+    {
+        get
+        {
+            for (var i = 0; i < _buckets.Length; i++)
+                yield return ((int)_buckets.KeyAt(i), _buckets.CountAt(i));
+        }
+    }
 
     public static int IndexOf(double value) => (int)Math.Ceiling(Math.Log(Math.Clamp(value, MinValue, MaxValue)) / LogGamma);
 
@@ -35,15 +48,20 @@ public sealed class LatencyHistogram
 
     public void Add(int index, long count)
     {
-        Buckets[index] = Buckets.GetValueOrDefault(index) + count;
+        if (count <= 0)
+            return;
+        _buckets.Add(index, count);
         Count += count;
     }
 
     public void Merge(LatencyHistogram other)
     {
-        foreach (var (index, count) in other.Buckets)
-            Add(index, count);
+        _buckets.AddAll(other._buckets);
+        Count += other.Count;
     }
+
+    /// <summary>Drops the growth slack once no more events are expected (a rolled-up cell).</summary>
+    public void Trim() => _buckets.Trim();
 
     /// <summary>The nearest-rank percentile (0 &lt; p &lt; 100): NaN when empty.</summary>
     public double Percentile(double percentile)
@@ -52,12 +70,12 @@ public sealed class LatencyHistogram
             return double.NaN;
         var rank = Math.Max(1, (long)Math.Ceiling(percentile / 100 * Count));
         long seen = 0;
-        foreach (var index in Buckets.Keys.Order())
+        for (var i = 0; i < _buckets.Length; i++)
         {
-            seen += Buckets[index];
+            seen += _buckets.CountAt(i);
             if (seen >= rank)
-                return ValueOf(index);
+                return ValueOf((int)_buckets.KeyAt(i));
         }
-        return ValueOf(Buckets.Keys.Max());
+        return ValueOf((int)_buckets.KeyAt(_buckets.Length - 1));
     }
 }

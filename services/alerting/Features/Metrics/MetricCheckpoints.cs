@@ -30,6 +30,14 @@ public sealed class MetricCheckpoints(MetricStore store, IServiceScopeFactory sc
             var row = await db.MetricCheckpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == CheckpointId, cancellationToken);
             if (row is not null && JsonSerializer.Deserialize<MetricSnapshot>(row.Data) is { } snapshot)
             {
+                if (snapshot.Version != MetricSnapshot.CurrentVersion)
+                {
+                    // Written by another version of the store: as unreadable as a corrupt one, and said so.
+                    logger.LogWarning("The metric checkpoint of {SavedAt:o} has version {Version}, this build reads {Current}; starting with empty windows",
+                        row.SavedAt, snapshot.Version, MetricSnapshot.CurrentVersion);
+                    _restored.TrySetResult();
+                    return;
+                }
                 store.Restore(snapshot);
                 logger.LogInformation("Metric windows restored from the checkpoint of {SavedAt:o} ({Bytes} bytes)", row.SavedAt, row.Data.Length);
             }

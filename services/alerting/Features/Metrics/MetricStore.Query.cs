@@ -3,11 +3,11 @@ using LlmOps.Alerting.Features.Rules;
 namespace LlmOps.Alerting.Features.Metrics;
 
 /// <summary>
-/// Answering a rule. A window covers the minutes that start within (now − window, now] — so an event is counted iff its
-/// minute starts at or after now − window; at most the oldest partial minute of an unaligned window is left out, and
-/// nothing older is ever in. Cost: O(minutes in the window × series in those minutes), each series resolved to its
-/// group once per observation (a dictionary lookup per cell after that); baseline_ratio reads the daily totals instead:
-/// O(days × series).
+/// Answering a rule. A window covers the cells that start within [now − window, now] — so an event is counted iff its
+/// cell starts at or after now − window; within the recent span cells are minutes, so at most the oldest partial minute
+/// of an unaligned window is left out; beyond it at most one rolled-up cell (15 minutes, an hour), and nothing older
+/// is ever in. Cost: O(cells in the window × series in those cells), each series resolved to its group once per
+/// observation (a dictionary lookup per cell after that); baseline_ratio reads the daily totals instead: O(days × series).
 /// </summary>
 public sealed partial class MetricStore
 {
@@ -42,17 +42,18 @@ public sealed partial class MetricStore
         static int Clamp(long count) => (int)Math.Min(count, int.MaxValue);
     }
 
-    /// <summary>Totals per group over the minutes of a window (cut to the minute retention).</summary>
+    /// <summary>
+    /// Totals per group over the cells that start within a window (cut to the retention). A rolled-up cell counts whole
+    /// when its first minute is in the window and not at all otherwise, so nothing older than the window is ever in,
+    /// and at most one cell's width at the window's oldest edge is left out (docs/alerting-rules.md, "Rollup").
+    /// </summary>
     private Dictionary<string, Totals> Aggregate(GroupQuery query, MetricQuery metric, TimeSpan window, DateTimeOffset now)
     {
         var groups = new Dictionary<string, Totals>(StringComparer.Ordinal);
         var last = Minute(now);
         var first = Math.Max(FirstMinuteOf(now, window), last - _minuteRetention + 1);
         var state = (query, metric, groups);
-        for (var minute = first; minute <= last; minute++)
-        {
-            if (!_minutes.TryGetValue(minute, out var cells))
-                continue;
+        foreach (var (_, _, cells) in CellsStartingIn(first, last))
             cells.ForEach(state, static (key, cell, s) =>
             {
                 if (s.query.GroupOf(key) is not { } group || !Totals.Present(cell, s.metric))
@@ -61,7 +62,6 @@ public sealed partial class MetricStore
                     s.groups[group] = totals = new Totals();
                 totals.Add(cell, s.metric);
             });
-        }
         return groups;
     }
 

@@ -12,6 +12,7 @@ public enum RecordOutcome { Counted, Duplicate, Ignored }
 
 /// <summary>
 /// What the alert rules measure: events aggregated into per-minute cells keyed by their finest series (every rule label),
+/// rolled up into 15-minute and hour cells as they age (MetricStore.Rollup.cs),
 /// daily totals per series for <c>baseline_ratio</c>, the evaluators' last reports and the error queues' last depths.
 /// Rules' filters and <c>by</c> labels are applied when a rule is observed (MetricStore.Query.cs), so any rule can split
 /// any way without the store knowing the rules. Thread-safe: writers lock one stripe of one minute's cells
@@ -29,7 +30,6 @@ public sealed partial class MetricStore : Engine.IMetricSource
     private readonly int _minuteRetention;
     private readonly int _dayRetention;
     private readonly int _maxSeries;
-    private readonly ConcurrentDictionary<long, StripedCells<SeriesCell>> _minutes = new();
     private readonly ConcurrentDictionary<int, StripedCells<DayCell>> _days = new();
     private readonly ConcurrentDictionary<SeriesKey, SeriesInfo> _series = new();
     private readonly RecentIds _costIds, _inferenceIds, _scoreIds, _budgetIds;
@@ -44,13 +44,14 @@ public sealed partial class MetricStore : Engine.IMetricSource
         _minuteRetention = o.MinuteRetentionHours * 60;
         _dayRetention = o.DayRetentionDays;
         _maxSeries = o.MaxSeries;
+        _tiers = Tiers(o);
         _costIds = new RecentIds(o.DedupCapacity);
         _inferenceIds = new RecentIds(o.DedupCapacity);
         _scoreIds = new RecentIds(o.DedupCapacity);
         _budgetIds = new RecentIds(o.DedupCapacity);
     }
 
-    /// <summary>How long per-minute data is kept (the longest window a rule gets answered in full).</summary>
+    /// <summary>How long cells are kept (the longest window a rule gets answered, at the rollup's edge precision).</summary>
     public TimeSpan MinuteRetention => TimeSpan.FromMinutes(_minuteRetention);
 
     public int SeriesCount => _series.Count;
@@ -181,8 +182,9 @@ public sealed partial class MetricStore : Engine.IMetricSource
         var interned = Intern(key, eventDay);
         if (interned is null)
             return RecordOutcome.Ignored;
-        if (keepMinute)
-            _minutes.GetOrAdd(eventMinute, _ => new StripedCells<SeriesCell>()).Update(interned, state, minute);
+        // Past the retention at its tier's grain (an hour cell starting before it), the event is in the daily totals only.
+        if (keepMinute && Put(interned, eventMinute, nowMinute, 0, state, minute) is null && !keepDay)
+            return RecordOutcome.Ignored;
         if (keepDay)
             _days.GetOrAdd(eventDay, _ => new StripedCells<DayCell>()).Update(interned, state, day!);
         return RecordOutcome.Counted;
@@ -204,15 +206,16 @@ public sealed partial class MetricStore : Engine.IMetricSource
         return info.Key;
     }
 
-    /// <summary>Drops minutes and days past retention, and series seen in none of the kept days; at most once a minute.</summary>
+    /// <summary>
+    /// Rolls up cells that left their tier, drops cells and days past retention, and series seen in none of the kept
+    /// days; at most once a minute, by the first caller of that minute (a few milliseconds at 3,750 series).
+    /// </summary>
     private void Prune(long nowMinute)
     {
         var last = Interlocked.Read(ref _prunedAtMinute);
         if (last >= nowMinute || Interlocked.CompareExchange(ref _prunedAtMinute, nowMinute, last) != last)
             return;
-        foreach (var minute in _minutes.Keys)
-            if (minute <= nowMinute - _minuteRetention)
-                _minutes.TryRemove(minute, out _);
+        Roll(nowMinute);
         var oldestDay = Day(nowMinute) - _dayRetention;
         foreach (var day in _days.Keys)
             if (day < oldestDay)

@@ -10,9 +10,21 @@ public sealed class MetricsOptions : IValidatableObject
 {
     public const string Section = "Alerting:Metrics";
 
-    /// <summary>Per-minute buckets kept: the longest window (or burn-rate window) a rule can look at. Longer windows are cut to it.</summary>
+    /// <summary>How long cells are kept: the longest window (or burn-rate window) a rule can look at. Longer windows are cut to it.</summary>
     [Range(1, 7 * 24)]
     public int MinuteRetentionHours { get; set; } = 26;
+
+    /// <summary>Per-minute cells are kept this long; older minutes are merged into <see cref="RollupMinutes"/> cells.</summary>
+    [Range(1, 7 * 24)]
+    public int RollupAfterHours { get; set; } = 2;
+
+    /// <summary>The width of a rolled-up cell (a divisor of 60), i.e. the precision of a window's oldest edge beyond <see cref="RollupAfterHours"/>.</summary>
+    [Range(2, 60)]
+    public int RollupMinutes { get; set; } = 15;
+
+    /// <summary>Rolled-up cells older than this are merged into hour cells (at or past MinuteRetentionHours: never).</summary>
+    [Range(1, 7 * 24)]
+    public int HourlyAfterHours { get; set; } = 6;
 
     /// <summary>Complete UTC days of daily totals kept besides today: the most a <c>baseline_ratio</c> can average.</summary>
     [Range(8, 90)]
@@ -64,6 +76,10 @@ public sealed class MetricsOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (60 % RollupMinutes != 0)
+            yield return new ValidationResult($"Alerting:Metrics:RollupMinutes {RollupMinutes} does not divide an hour.", [nameof(RollupMinutes)]);
+        if (HourlyAfterHours < RollupAfterHours)
+            yield return new ValidationResult($"Alerting:Metrics:HourlyAfterHours {HourlyAfterHours} is before RollupAfterHours {RollupAfterHours}.", [nameof(HourlyAfterHours)]);
         if (ManagementUrl is { Length: > 0 } url
             && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
             yield return new ValidationResult($"Alerting:Metrics:ManagementUrl '{url}' is not an absolute http(s) address.", [nameof(ManagementUrl)]);
