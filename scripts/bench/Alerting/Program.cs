@@ -2,6 +2,9 @@
 // a few features and prompts) recorded from two threads, stamped over the last hour, then Observe timed for the five
 // default rules at that cardinality, and the snapshot's JSON size.
 //   dotnet run -c Release --project scripts/bench/Alerting -- [events=3000000] [threads=2]
+// With "bus" first: the alerting service itself over RabbitMQ and PostgreSQL (BusBenchmark.cs; start them first:
+// scripts/deps.sh start): events/s kept up with, backlog, breach → page on a quiet bus and under the stream.
+//   dotnet run -c Release --project scripts/bench/Alerting -- bus [seconds=30] [rate=20000] [tickMs=200]
 using System.Diagnostics;
 using System.Text.Json;
 using LlmOps.Alerting.Features.Metrics;
@@ -10,6 +13,12 @@ using LlmOps.Contracts.Cost;
 using LlmOps.Contracts.Evaluation;
 using LlmOps.Contracts.Inference;
 using Microsoft.Extensions.Options;
+
+if (args is ["bus", .. var busArgs])
+{
+    await BusBenchmark.RunAsync(busArgs);
+    return;
+}
 
 var total = args.Length > 0 ? int.Parse(args[0]) : 3_000_000;
 var threads = args.Length > 1 ? int.Parse(args[1]) : 2;
