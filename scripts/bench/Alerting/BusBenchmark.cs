@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using LlmOps.Alerting;
+using LlmOps.Alerting.Features.Engine;
 using LlmOps.ServiceDefaults;
 using LlmOps.Testing;
 using MassTransit;
@@ -81,6 +82,7 @@ internal static class BusBenchmark
 
         // The producers' side: its own host and bus (connection, confirms, serialization), nothing consumed.
         var producerSettings = TestInfrastructure.RabbitMqSettings(vhost);
+        producerSettings["Serilog:MinimumLevel:Default"] = "Error"; // it asks for a key snapshot nobody here answers
         producerSettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-bench", "producer-" + Guid.NewGuid().ToString("N")[..8]);
         await using var producer = await TestHost.StartAsync(b => b.AddServiceDefaults("bench-producer"), a => a.MapDefaultEndpoints(), producerSettings);
         foreach (var host in new[] { alerting, producer })
@@ -90,6 +92,7 @@ internal static class BusBenchmark
         }
         var bus = producer.Services.GetRequiredService<IBus>();
         using var watch = new PageWatch(pages);
+        using var evaluations = new EvaluationWatch(alerting.Services.GetRequiredService<AlertEngine>());
         long injected = 0;
 
         async Task<double> BreachAsync(string project, int index)
@@ -108,6 +111,7 @@ internal static class BusBenchmark
         await BreachAsync("warmup-1", 1);
 
         var quiet = new List<double>();
+        var quietFrom = evaluations.Gaps().Count;
         for (var i = 0; i < Breaches; i++)
         {
             await Task.Delay(Random.Shared.Next(300, 1_300)); // a different phase against the engine's tick each time
@@ -118,6 +122,7 @@ internal static class BusBenchmark
         var before = consumed.Total;
         var publishedBefore = Published;
         var duration = TimeSpan.FromSeconds(seconds);
+        var quietEvaluations = evaluations.Gaps()[quietFrom..];
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var underLoad = Enumerable.Range(0, Breaches).Select(async i =>
@@ -142,6 +147,7 @@ internal static class BusBenchmark
         var drained = await WaitDrainedAsync(consumed, () => Published + Interlocked.Read(ref injected), TimeSpan.FromSeconds(120));
         var drainTime = clock.Elapsed - publishedFor;
         var load = (await Task.WhenAll(underLoad)).ToList();
+        var loadEvaluations = evaluations.Gaps()[(quietFrom + quietEvaluations.Count)..];
         await progress;
         var depthAfter = await QueueDepthAsync(vhost);
 
@@ -156,6 +162,7 @@ internal static class BusBenchmark
         Console.WriteLine($"| drained | {(drained ? $"all {target:N0} consumed {drainTime.TotalSeconds:F1} s after the end" : $"NOT within 120 s ({consumed.Total:N0} of {target:N0})")}; queues then {depthAfter} messages; duplicates {consumed.Duplicates:N0} |");
         Console.WriteLine($"| breach → page, quiet bus ({Breaches}) | p50 **{Percentile(quiet, 50):N0} ms**, max {quiet.Max():N0} ms ({string.Join(", ", quiet.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}) |");
         Console.WriteLine($"| breach → page, under the stream ({Breaches}) | p50 **{Percentile(load, 50):N0} ms**, max {load.Max():N0} ms ({string.Join(", ", load.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}) |");
+        Console.WriteLine($"| time between evaluations of a 1s rule, quiet / under the stream | p50 {Percentile(quietEvaluations, 50):N0} ms, max {quietEvaluations.Max():N0} ms / p50 {Percentile(loadEvaluations, 50):N0} ms, max {loadEvaluations.Max():N0} ms; over 1.5 s: {quietEvaluations.Count(g => g > 1_500)} of {quietEvaluations.Count} / {loadEvaluations.Count(g => g > 1_500)} of {loadEvaluations.Count} |");
         Console.WriteLine($"| CPU of this process while publishing | {cpu.TotalSeconds / publishedFor.TotalSeconds:F2} of {Environment.ProcessorCount} cores (alerting and the producer together; RabbitMQ and PostgreSQL beside them) |");
         await TestInfrastructure.DeleteVirtualHostAsync(vhost);
     }
@@ -272,6 +279,34 @@ internal static class BusBenchmark
         public long Duplicates => Interlocked.Read(ref _duplicates);
 
         public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>The engine's evaluations of one 1s rule (its last evaluation time, sampled every 20 ms).</summary>
+    private sealed class EvaluationWatch : IDisposable
+    {
+        private readonly List<DateTimeOffset> _evaluatedAt = [];
+        private readonly CancellationTokenSource _stop = new();
+
+        public EvaluationWatch(AlertEngine engine) => _ = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                if (engine.Rules.FirstOrDefault(r => r.Scheduled.Rule.Name == "hallucination_rate")?.LastEvaluatedAt is { } at)
+                    lock (_evaluatedAt)
+                        if (_evaluatedAt.Count == 0 || _evaluatedAt[^1] != at)
+                            _evaluatedAt.Add(at);
+                await Task.Delay(20);
+            }
+        });
+
+        /// <summary>Milliseconds between consecutive evaluations so far.</summary>
+        public List<double> Gaps()
+        {
+            lock (_evaluatedAt)
+                return _evaluatedAt.Zip(_evaluatedAt.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToList();
+        }
+
+        public void Dispose() => _stop.Cancel();
     }
 
     /// <summary>When each project's first page reached the receiver (polled every 2 ms).</summary>
