@@ -57,6 +57,7 @@ internal static class BusBenchmark
         var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
         var rate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
         var tickMs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200;
+        var inflight = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16;
         Environment.SetEnvironmentVariable(RoutingKeyEnv, "BENCHROUTINGKEY00000000000000000");
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning"); // the page receiver's request log
         using var consumed = new ConsumedEvents();
@@ -106,7 +107,7 @@ internal static class BusBenchmark
         }
 
         // Warm-up: JIT of the consume, evaluate, deliver paths, and a first page.
-        await StreamAsync(bus, rate, TimeSpan.FromSeconds(3));
+        await StreamAsync(bus, rate, TimeSpan.FromSeconds(3), inflight);
         await BreachAsync("warmup-0", 0);
         await BreachAsync("warmup-1", 1);
 
@@ -138,7 +139,7 @@ internal static class BusBenchmark
                 Console.WriteLine($"  {clock.Elapsed.TotalSeconds,5:F1} s: published {Published - publishedBefore,10:N0}, consumed {consumed.Total - before,10:N0}");
             }
         });
-        var streamed = await StreamAsync(bus, rate, duration);
+        var streamed = await StreamAsync(bus, rate, duration, inflight);
         var publishedFor = clock.Elapsed;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var consumedAtEnd = consumed.Total - before;
@@ -149,17 +150,18 @@ internal static class BusBenchmark
         var load = (await Task.WhenAll(underLoad)).ToList();
         var loadEvaluations = evaluations.Gaps()[(quietFrom + quietEvaluations.Count)..];
         await progress;
+        await Task.Delay(TimeSpan.FromSeconds(6)); // the management API's figures are up to 5 s old
         var depthAfter = await QueueDepthAsync(vhost);
 
         Console.WriteLine();
         Console.WriteLine($"alerting over RabbitMQ + PostgreSQL, TickMs {tickMs}, group_wait 0s, rules at 1s; {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine("| measure | value |");
         Console.WriteLine("|---|---|");
-        Console.WriteLine($"| target | {rate:N0} events/s for {seconds} s ({rate / Traffic.EventsPerMessage:N0} batch messages/s of {Traffic.EventsPerMessage}) |");
+        Console.WriteLine($"| target | {rate:N0} events/s for {seconds} s ({rate / Traffic.EventsPerMessage:N0} batch messages/s of {Traffic.EventsPerMessage}, at most {inflight} awaiting confirms) |");
         Console.WriteLine($"| published (confirmed) | {streamed:N0} events in {publishedFor.TotalSeconds:F1} s = **{streamed / publishedFor.TotalSeconds:N0} events/s** |");
         Console.WriteLine($"| consumed by alerting while publishing | {consumedAtEnd:N0} events = **{consumedAtEnd / publishedFor.TotalSeconds:N0} events/s** ({100.0 * consumedAtEnd / Math.Max(1, streamed):F1} % of published) |");
         Console.WriteLine($"| backlog when publishing stopped | {streamed - consumedAtEnd:N0} events; alerting queues {depthAtEnd} messages (management API, refreshed every 5 s) |");
-        Console.WriteLine($"| drained | {(drained ? $"all {target:N0} consumed {drainTime.TotalSeconds:F1} s after the end" : $"NOT within 120 s ({consumed.Total:N0} of {target:N0})")}; queues then {depthAfter} messages; duplicates {consumed.Duplicates:N0} |");
+        Console.WriteLine($"| drained | {(drained ? $"all {target:N0} consumed {drainTime.TotalSeconds:F1} s after the end" : $"NOT within 120 s ({consumed.Total:N0} of {target:N0})")}; queues {depthAfter} messages 6 s later; duplicates {consumed.Duplicates:N0} |");
         Console.WriteLine($"| breach → page, quiet bus ({Breaches}) | p50 **{Percentile(quiet, 50):N0} ms**, max {quiet.Max():N0} ms ({string.Join(", ", quiet.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}) |");
         Console.WriteLine($"| breach → page, under the stream ({Breaches}) | p50 **{Percentile(load, 50):N0} ms**, max {load.Max():N0} ms ({string.Join(", ", load.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}) |");
         Console.WriteLine($"| time between evaluations of a 1s rule, quiet / under the stream | p50 {Percentile(quietEvaluations, 50):N0} ms, max {quietEvaluations.Max():N0} ms / p50 {Percentile(loadEvaluations, 50):N0} ms, max {loadEvaluations.Max():N0} ms; over 1.5 s: {quietEvaluations.Count(g => g > 1_500)} of {quietEvaluations.Count} / {loadEvaluations.Count(g => g > 1_500)} of {loadEvaluations.Count} |");
@@ -181,11 +183,11 @@ internal static class BusBenchmark
         }
     }
 
-    /// <summary>A steady stream: every 5 ms the messages due by now are built and published, up to 16 awaiting their confirm.</summary>
-    private static async Task<long> StreamAsync(IBus bus, int rate, TimeSpan duration)
+    /// <summary>A steady stream: every 5 ms the messages due by now are built and published, at most <paramref name="limit"/> awaiting their confirm.</summary>
+    private static async Task<long> StreamAsync(IBus bus, int rate, TimeSpan duration, int limit)
     {
         var perSecond = rate / (double)Traffic.EventsPerMessage;
-        using var inflight = new SemaphoreSlim(16);
+        using var inflight = new SemaphoreSlim(limit);
         var pending = new List<Task>();
         long sequence = 0, confirmed = 0;
         var clock = Stopwatch.StartNew();

@@ -4,7 +4,7 @@
 //   dotnet run -c Release --project scripts/bench/Alerting -- [events=3000000] [threads=2]
 // With "bus" first: the alerting service itself over RabbitMQ and PostgreSQL (BusBenchmark.cs; start them first:
 // scripts/deps.sh start): events/s kept up with, backlog, breach → page on a quiet bus and under the stream.
-//   dotnet run -c Release --project scripts/bench/Alerting -- bus [seconds=30] [rate=20000] [tickMs=200]
+//   dotnet run -c Release --project scripts/bench/Alerting -- bus [seconds=30] [rate=20000] [tickMs=200] [inflight=16]
 using System.Diagnostics;
 using System.Text.Json;
 using LlmOps.Alerting.Features.Metrics;
