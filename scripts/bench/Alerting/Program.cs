@@ -4,6 +4,9 @@
 // managed heap after a full GC, Observe timed for the five default rules, and the snapshot's JSON size and time.
 //   dotnet run -c Release --project scripts/bench/Alerting -- [events=3000000] [threads=2] [hours=1]
 // Steady traffic at the one-hour rate over the full minute retention: -- 78000000 2 26
+// With "bus" first: the alerting service itself over RabbitMQ and PostgreSQL (BusBenchmark.cs; start them first:
+// scripts/deps.sh start): events/s kept up with, backlog, breach → page on a quiet bus and under the stream.
+//   dotnet run -c Release --project scripts/bench/Alerting -- bus [seconds=30] [rate=20000] [tickMs=200] [inflight=16]
 using System.Diagnostics;
 using System.Text.Json;
 using LlmOps.Alerting.Features.Metrics;
@@ -12,6 +15,12 @@ using LlmOps.Contracts.Cost;
 using LlmOps.Contracts.Evaluation;
 using LlmOps.Contracts.Inference;
 using Microsoft.Extensions.Options;
+
+if (args is ["bus", .. var busArgs])
+{
+    await BusBenchmark.RunAsync(busArgs);
+    return;
+}
 
 var total = args.Length > 0 ? long.Parse(args[0]) : 3_000_000;
 var threads = args.Length > 1 ? int.Parse(args[1]) : 2;
