@@ -95,6 +95,9 @@ snapshotClock.Stop();
 var restoreClock = Stopwatch.StartNew();
 new MetricStore(new BenchClock(now), Options.Create(new MetricsOptions())).Restore(JsonSerializer.Deserialize<MetricSnapshot>(json)!);
 Console.WriteLine($"snapshot: {json.Length / 1e6:N1} MB of JSON in {snapshotClock.Elapsed.TotalMilliseconds:F0} ms (read back and restored in {restoreClock.Elapsed.TotalMilliseconds:F0} ms)");
+var gzipClock = Stopwatch.StartNew();
+var stored = MetricCheckpoints.Encode(json);
+Console.WriteLine($"checkpoint as stored (gzip, base64): {stored.Length / 1e6:N1} MB in {gzipClock.Elapsed.TotalMilliseconds:F0} ms");
 
 object[] Events(Random random, DateTimeOffset start, int count)
 {

@@ -70,3 +70,17 @@ public class EngineRecoveryTests
         Assert.Single(newer.Log);
     }
 }
+
+public class CheckpointEncodingTests
+{
+    [Fact]
+    public void A_checkpoint_is_stored_compressed_and_read_back_exactly_and_a_plain_one_still_reads()
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { v = 2, cells = Enumerable.Range(0, 2_000).Select(i => new { p = $"project-{i % 50}", m = "gpt-4o-mini", c = i % 7 }).ToArray() });
+        var stored = LlmOps.Alerting.Features.Metrics.MetricCheckpoints.Encode(json);
+        Assert.StartsWith("gz:", stored);
+        Assert.True(stored.Length < json.Length / 2, $"{stored.Length} of {json.Length}");
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(json), LlmOps.Alerting.Features.Metrics.MetricCheckpoints.Decode(stored));
+        Assert.Equal("{\"v\":1}", LlmOps.Alerting.Features.Metrics.MetricCheckpoints.Decode("{\"v\":1}"));
+    }
+}

@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
 using LlmOps.Alerting.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -28,7 +30,7 @@ public sealed class MetricCheckpoints(MetricStore store, IServiceScopeFactory sc
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AlertingDbContext>();
             var row = await db.MetricCheckpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == CheckpointId, cancellationToken);
-            if (row is not null && JsonSerializer.Deserialize<MetricSnapshot>(row.Data) is { } snapshot)
+            if (row is not null && JsonSerializer.Deserialize<MetricSnapshot>(Decode(row.Data)) is { } snapshot)
             {
                 if (snapshot.Version != MetricSnapshot.CurrentVersion)
                 {
@@ -53,7 +55,7 @@ public sealed class MetricCheckpoints(MetricStore store, IServiceScopeFactory sc
 
     public async Task SaveAsync(CancellationToken cancellationToken)
     {
-        var data = JsonSerializer.Serialize(store.Snapshot());
+        var data = Encode(JsonSerializer.SerializeToUtf8Bytes(store.Snapshot()));
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AlertingDbContext>();
         var row = await db.MetricCheckpoints.SingleOrDefaultAsync(c => c.Id == CheckpointId, cancellationToken);
@@ -62,6 +64,27 @@ public sealed class MetricCheckpoints(MetricStore store, IServiceScopeFactory sc
         row.Data = data;
         row.SavedAt = DateTime.UtcNow;
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Prefix of a gzip-compressed, base64-encoded checkpoint (the JSON's digits and repeated keys shrink several-fold).</summary>
+    public const string GzipPrefix = "gz:";
+
+    public static string Encode(byte[] json)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest))
+            gzip.Write(json);
+        return GzipPrefix + Convert.ToBase64String(buffer.ToArray());
+    }
+
+    /// <summary>The JSON of a checkpoint, compressed or (as older versions wrote it) plain.</summary>
+    public static string Decode(string data)
+    {
+        if (!data.StartsWith(GzipPrefix, StringComparison.Ordinal))
+            return data;
+        using var gzip = new GZipStream(new MemoryStream(Convert.FromBase64String(data[GzipPrefix.Length..])), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        return reader.ReadToEnd();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
