@@ -64,6 +64,7 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "1h", Exact = true }).ClickAsync();
         await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by model (stacked)" })).ToBeVisibleAsync();
         await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
+        Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
         await ScreenshotAsync(s.Page, "overview.png");
         Assert.Empty(s.ConsoleErrors);
     }
@@ -109,6 +110,7 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
         await retrieval.ClickAsync();
         await Assertions.Expect(s.Page.Locator("#observation-detail")).ToContainTextAsync("Order 7 shipped Monday.");
         await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Scores" })).ToContainTextAsync("faithfulness");
+        Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
         await ScreenshotAsync(s.Page, "trace.png");
         Assert.Empty(s.ConsoleErrors);
     }

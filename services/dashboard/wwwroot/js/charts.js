@@ -38,7 +38,8 @@ export function timeChart({ times, series, stacked = false, format = v => v, ari
   const options = {
     width: 300, height,
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true } },
+    // Every quantity here is zero or more: the y axis starts at 0 and has room even when all values are 0.
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     axes: [
       { stroke: '#374151', grid: { stroke: '#e5e7eb' } },
       { stroke: '#374151', grid: { stroke: '#e5e7eb' }, size: 70, values: (u, ticks) => ticks.map(v => format(v)) },
@@ -51,7 +52,8 @@ export function timeChart({ times, series, stacked = false, format = v => v, ari
         width: 2,
         fill: stacked ? `${s.color}cc` : undefined,
         paths: bars ? uPlot.paths.bars({ size: [0.8, 40] }) : undefined,
-        points: { show: times.length < 40 },
+        // Sparse series (one busy bucket among empty ones) would draw nothing without their points.
+        points: { show: !stacked, size: 5 },
         spanGaps: !stacked,
         value: (u, v, si, idx) => {
           if (idx === null || idx === undefined) return '–';

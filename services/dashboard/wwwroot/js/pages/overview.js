@@ -45,7 +45,7 @@ export async function overviewPage(container) {
         api(`/api/trace-stats${query(window)}`),
       ]);
       if (stopped) return;
-      content.replaceChildren(...render(costs, stats, from, to, range));
+      content.replaceChildren(...render(costs, stats, from, to, range).filter(Boolean));
       status.textContent = `Updated ${to.toLocaleTimeString('en-GB')}`;
     } catch (error) {
       if (stopped) return;

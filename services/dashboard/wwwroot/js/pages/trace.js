@@ -25,7 +25,8 @@ export async function tracePage(container, id) {
   const totalCost = priced.some(c => c.priced) ? priced.reduce((sum, c) => sum + (c.cost ?? 0), 0) : null;
 
   const detail = h('section', { class: 'panel', 'aria-labelledby': 'detail-title', id: 'observation-detail' });
-  container.append(
+  // Wrapped in h(), which skips the null parts (append would print them).
+  container.append(h('div', {},
     h('h1', {}, 'Trace ', h('span', { class: 'mono', id: 'trace-id' }, trace.id)),
     h('section', { class: 'panel' }, h('dl', { class: 'meta' },
       item('Name', trace.name ?? '–'), item('Status', badge(trace.status)), item('Started', time(trace.startTime)),
@@ -46,7 +47,7 @@ export async function tracePage(container, id) {
       h('h3', {}, 'Output'), h('pre', {}, text(trace.output) || '–')),
     h('section', { class: 'panel', 'aria-labelledby': 'scores-title' },
       h('h2', { id: 'scores-title' }, 'Scores'),
-      scoreTable([...trace.scores, ...trace.observations.flatMap(o => o.scores)])));
+      scoreTable([...trace.scores, ...trace.observations.flatMap(o => o.scores)]))));
   const first = trace.observations.find(o => o.type === 'generation') ?? trace.observations[0];
   if (first) showDetail(detail, first, costs);
   else detail.append(h('h2', { id: 'detail-title' }, 'Details'), h('p', { class: 'empty' }, 'This trace has no observations.'));
@@ -94,7 +95,7 @@ function bar(left, width, o) {
 
 function showDetail(panel, o, costs) {
   const cost = o.inferenceId ? costs.get(o.inferenceId) : null;
-  panel.replaceChildren(
+  panel.replaceChildren(h('div', {},
     h('h2', { id: 'detail-title' }, `${o.type}: ${o.name || '(unnamed)'}`),
     h('dl', { class: 'meta' },
       item('Status', badge(o.status)), item('Started', time(o.startTime)),
@@ -107,7 +108,7 @@ function showDetail(panel, o, costs) {
     o.statusMessage ? h('p', { class: 'error' }, o.statusMessage) : null,
     h('h3', {}, 'Input'), h('pre', {}, text(o.input) || '–'),
     h('h3', {}, 'Output'), h('pre', {}, text(o.output) || '–'),
-    o.scores.length ? [h('h3', {}, 'Scores'), scoreTable(o.scores)] : null);
+    o.scores.length ? [h('h3', {}, 'Scores'), scoreTable(o.scores)] : null));
 }
 
 function scoreTable(scores) {
