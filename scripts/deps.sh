@@ -39,6 +39,8 @@ install_missing() {
   [ -x "$(rabbit_bin)/rabbitmq-server" ] || packages+=(rabbitmq-server)
   [ -n "$(pg_bin)" ] || packages+=(postgresql)
   command -v curl >/dev/null || packages+=(curl)
+  # Headless browser for the dashboard's Playwright tests (tests/LlmOps.Dashboard.Tests launch /usr/bin/chromium).
+  [ -x /usr/bin/chromium ] || packages+=(chromium)
   if [ ${#packages[@]} -gt 0 ]; then
     log "installing ${packages[*]}"
     as_root apt-get update -qq

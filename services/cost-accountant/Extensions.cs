@@ -46,6 +46,7 @@ public static class CostAccountantExtensions
         var costs = app.MapGroup("/api/costs").WithTags(ServiceName);
         costs.MapGet("/", CostEndpoints.HandleAsync);
         costs.MapGet("/top", CostEndpoints.TopAsync);
+        costs.MapGet("/inferences", InferenceCostEndpoint.HandleAsync);
         var prices = app.MapGroup("/api/prices").WithTags(ServiceName);
         prices.MapGet("/", PriceEndpoints.ListAsync);
         prices.MapPost("/", PriceEndpoints.AddAsync).RequireAuthorization(AuthExtensions.AdminPolicy);

@@ -1,5 +1,6 @@
 using LlmOps.Alerting;
 using LlmOps.CostAccountant;
+using LlmOps.Dashboard;
 using LlmOps.Evaluator;
 using LlmOps.FeedbackIngest;
 using LlmOps.InferenceProxy;
@@ -52,6 +53,7 @@ public static class PlatformExtensions
         builder.AddCostAccountant();
         builder.AddAlerting();
         builder.AddLlmSimulator();
+        builder.AddDashboard();
         return builder;
     }
 
@@ -66,6 +68,9 @@ public static class PlatformExtensions
         app.MapAlertingEndpoints();
         if (app.Configuration.GetValue<bool>("Platform:MountSimulator"))
             app.MapLlmSimulatorEndpoints(SimulatorPrefix);
+        // The web console at /: its pages are explicit routes (no catch-all), so it never answers for /api, /v1,
+        // /health or /simulator; with no Dashboard:Services configured it forwards nothing (the APIs are right here).
+        app.MapDashboardEndpoints();
         return app;
     }
 }

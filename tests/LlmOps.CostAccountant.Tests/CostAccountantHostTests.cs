@@ -134,6 +134,35 @@ public class CostAccountantHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Inference_costs_are_looked_up_by_id_and_a_project_key_sees_only_its_own()
+    {
+        var a = Inference("project-a", "gpt-4o", 1_000_000, 0);
+        var unknown = Inference("project-a", "homegrown-llm", 10, 10);
+        var b = Inference("project-b", "gpt-4o", 1_000_000, 0);
+        foreach (var inference in new[] { a, unknown, b })
+            await PublishAsync(inference);
+        foreach (var inference in new[] { a, unknown, b })
+            await RecordedAsync(inference.InferenceId);
+        var url = $"/api/costs/inferences?id={a.InferenceId}&id={unknown.InferenceId}&id={b.InferenceId}";
+
+        var asA = JsonNode.Parse(await _host.CreateClient(KeyOfA).GetStringAsync(url))!["data"]!.AsArray();
+        var asAdmin = JsonNode.Parse(await _host.CreateClient().GetStringAsync(url))!["data"]!.AsArray();
+        var bad = await _host.CreateClient(KeyOfA).GetAsync("/api/costs/inferences?id=not-a-guid");
+        var none = await _host.CreateClient(KeyOfA).GetAsync("/api/costs/inferences");
+
+        Assert.Equal(2, asA.Count);
+        var priced = asA.Single(c => c!["inferenceId"]!.GetValue<Guid>() == a.InferenceId)!;
+        Assert.Equal(2.50m, priced["cost"]!.GetValue<decimal>());
+        Assert.Equal(a.TraceId, priced["traceId"]!.GetValue<string>());
+        var unpriced = asA.Single(c => c!["inferenceId"]!.GetValue<Guid>() == unknown.InferenceId)!;
+        Assert.False(unpriced["priced"]!.GetValue<bool>());
+        Assert.Null(unpriced["cost"]);
+        Assert.Equal(3, asAdmin.Count);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+    }
+
+    [Fact]
     public async Task An_operator_price_from_a_date_prices_later_inferences_and_only_the_admin_may_add_one()
     {
         using var admin = _host.CreateClient();

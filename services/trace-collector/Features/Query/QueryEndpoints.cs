@@ -8,6 +8,7 @@ public static class QueryEndpoints
         var traces = app.MapGroup("/api/traces").WithTags(TraceCollectorExtensions.ServiceName);
         traces.MapGet("/", ListTracesEndpoint.HandleAsync);
         traces.MapGet("/{id}", GetTraceEndpoint.HandleAsync);
+        app.MapGet(TraceStatsEndpoint.Route, TraceStatsEndpoint.HandleAsync).WithTags(TraceCollectorExtensions.ServiceName);
         app.MapGet("/api/sessions/{id}", GetSessionEndpoint.HandleAsync).WithTags(TraceCollectorExtensions.ServiceName);
         return app;
     }

@@ -1,0 +1,221 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using LlmOps.Testing;
+using Microsoft.Playwright;
+
+namespace LlmOps.Dashboard.Tests;
+
+/// <summary>
+/// The console in headless chromium against the embedded platform and its traffic (<see cref="PlatformWithTraffic"/>):
+/// every page loads without console errors and shows what the APIs hold; screenshots go to docs/screenshots/.
+/// </summary>
+public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<PlatformWithTraffic>
+{
+    private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+
+    private sealed record Session(IBrowserContext Context, IPage Page, List<string> ConsoleErrors) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await Context.DisposeAsync();
+    }
+
+    private async Task<Session> OpenAsync(string path = "/", ViewportSize? viewport = null)
+    {
+        var context = await platform.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = platform.Host.BaseAddress.ToString(),
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
+            Locale = "en-GB",
+        });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") lock (errors) errors.Add($"{message.Text} ({message.Location})"); };
+        page.PageError += (_, error) => { lock (errors) errors.Add(error); };
+        await page.GotoAsync(path);
+        return new Session(context, page, errors);
+    }
+
+    private static async Task SignInAsync(IPage page, string key = TestHost.AdminKey)
+    {
+        await page.GetByLabel("API key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Overview_shows_the_model_and_its_cost_with_charts_and_no_console_error()
+    {
+        await using var s = await OpenAsync();
+        await SignInAsync(s.Page);
+
+        await Assertions.Expect(s.Page.Locator("#tile-cost .value")).ToHaveTextAsync(new Regex(@"^\$\d+\.\d+$"));
+        await Assertions.Expect(s.Page.Locator("#tile-requests .value")).Not.ToHaveTextAsync("0");
+        var costTable = s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per hour by model (stacked)" });
+        await Assertions.Expect(costTable.GetByRole(AriaRole.Cell, new() { Name = PlatformWithTraffic.Model, Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(costTable.Locator("td.num").Last).ToHaveTextAsync(new Regex(@"^\$\d"));
+        await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Cell, new() { Name = "faithfulness", Exact = true })).ToBeVisibleAsync();
+
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "1h", Exact = true }).ClickAsync();
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by model (stacked)" })).ToBeVisibleAsync();
+        await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
+        Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
+        await ScreenshotAsync(s.Page, "overview.png");
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Overview_fits_a_phone_screen()
+    {
+        await using var s = await OpenAsync("/", new ViewportSize { Width = 390, Height = 844 });
+        await SignInAsync(s.Page);
+
+        await Assertions.Expect(s.Page.Locator("#tile-cost .value")).ToHaveTextAsync(new Regex(@"^\$"));
+        await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
+        var overflow = await s.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+        await ScreenshotAsync(s.Page, "overview-phone.png");
+        Assert.False(overflow, "the overview scrolls sideways on a 390 px wide screen");
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Trace_list_finds_the_ingested_trace_and_its_page_shows_the_tree_timings_and_cost()
+    {
+        await using var s = await OpenAsync("/traces");
+        await SignInAsync(s.Page);
+
+        var link = s.Page.GetByRole(AriaRole.Link, new() { Name = platform.TraceId, Exact = true });
+        await Assertions.Expect(link).ToBeVisibleAsync();
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Cell, new() { Name = PlatformWithTraffic.Model }).First).ToBeVisibleAsync();
+        await s.Page.GetByLabel("Search input / output").FillAsync("Where is my order");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Assertions.Expect(s.Page.Locator("tbody tr")).ToHaveCountAsync(1);
+        await ScreenshotAsync(s.Page, "traces.png");
+
+        await s.Page.GetByRole(AriaRole.Link, new() { Name = platform.TraceId, Exact = true }).ClickAsync();
+        await Assertions.Expect(s.Page.Locator("#trace-id")).ToHaveTextAsync(platform.TraceId);
+        var tree = s.Page.GetByRole(AriaRole.List, new() { Name = "Observation tree and timings" });
+        var retrieval = tree.Locator("button[data-type=retrieval]");
+        var generation = tree.Locator("button[data-type=generation]");
+        await Assertions.Expect(retrieval).ToContainTextAsync("search orders");
+        await Assertions.Expect(generation).ToContainTextAsync("answer");
+        // Parent before child: the generation is nested under the retrieval it was reported under.
+        await Assertions.Expect(generation).ToHaveAttributeAsync("aria-label", new Regex("level 2"));
+        await Assertions.Expect(tree.Locator(".bar")).ToHaveCountAsync(2);
+        await retrieval.ClickAsync();
+        await Assertions.Expect(s.Page.Locator("#observation-detail")).ToContainTextAsync("Order 7 shipped Monday.");
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Scores" })).ToContainTextAsync("faithfulness");
+        Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
+        await ScreenshotAsync(s.Page, "trace.png");
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_gateway_trace_page_shows_the_cost_recorded_for_its_generation()
+    {
+        using var admin = platform.Host.CreateClient();
+        var traces = JsonNode.Parse(await admin.GetStringAsync($"/api/traces?model={PlatformWithTraffic.Model}&limit=50"))!["data"]!.AsArray();
+        var gatewayTrace = traces.Select(t => t!["id"]!.GetValue<string>()).First(id => id != platform.TraceId);
+        await using var s = await OpenAsync($"/traces/{gatewayTrace}");
+        await SignInAsync(s.Page);
+
+        await Assertions.Expect(s.Page.Locator("#trace-id")).ToHaveTextAsync(gatewayTrace);
+        var cost = s.Page.Locator("dl.meta").First.Locator("dt:text-is('Cost') + dd");
+        await Assertions.Expect(cost).ToHaveTextAsync(new Regex(@"^\$\d"));
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Acknowledging_a_firing_alert_changes_its_state_in_the_page_and_in_the_api()
+    {
+        using var admin = platform.Host.CreateClient();
+        var alert = await platform.FiringAlertAsync(admin);
+        Assert.NotNull(alert);
+        await using var s = await OpenAsync("/alerts");
+        await SignInAsync(s.Page);
+
+        var alerts = s.Page.GetByRole(AriaRole.Region, new() { Name = "Firing and recent alerts" });
+        var row = alerts.Locator("tr", new() { HasText = PlatformWithTraffic.RuleName });
+        await Assertions.Expect(row.Locator(".badge.firing")).ToBeVisibleAsync();
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Rules" })).ToContainTextAsync(PlatformWithTraffic.RuleName);
+        await s.Page.GetByLabel("Your name").FillAsync("dana");
+        await s.Page.GetByLabel("Your name").DispatchEventAsync("change");
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Acknowledge {PlatformWithTraffic.RuleName}" }).ClickAsync();
+
+        await Assertions.Expect(row).ToContainTextAsync("acknowledged");
+        await Assertions.Expect(row).ToContainTextAsync("dana (admin key)");
+        var after = await platform.FiringAlertAsync(admin);
+        Assert.Equal("dana (admin key)", after!["acknowledgedBy"]!.GetValue<string>());
+
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Silence {PlatformWithTraffic.RuleName}" }).ClickAsync();
+        await Assertions.Expect(s.Page.GetByLabel("Matchers (one per line)")).ToHaveValueAsync(new Regex($"alertname=\"{PlatformWithTraffic.RuleName}\""));
+        await s.Page.GetByLabel("Comment (required)").FillAsync("looking into the spend");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Create silence" }).ClickAsync();
+        await Assertions.Expect(s.Page.Locator("#alerts-status")).ToHaveTextAsync("Silence created for 1h.");
+        var silences = JsonNode.Parse(await admin.GetStringAsync("/api/silences"))!["data"]!.AsArray();
+        Assert.Contains(silences, x => x!["comment"]!.GetValue<string>() == "looking into the spend");
+        await ScreenshotAsync(s.Page, "alerts.png");
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task The_key_is_never_in_the_page_source_nor_in_any_console_file()
+    {
+        await using var s = await OpenAsync();
+        await SignInAsync(s.Page);
+        await Assertions.Expect(s.Page.Locator("#tile-cost .value")).ToHaveTextAsync(new Regex(@"^\$"));
+
+        foreach (var path in new[] { "/", "/traces", $"/traces/{platform.TraceId}", "/alerts" })
+        {
+            await s.Page.GotoAsync(path);
+            await Assertions.Expect(s.Page.Locator("#page h1").First).ToBeVisibleAsync();
+            Assert.DoesNotContain(TestHost.AdminKey, await s.Page.ContentAsync());
+            using var anonymous = platform.Host.CreateClient(bearerKey: null);
+            var served = await anonymous.GetAsync(path);
+            Assert.True(served.IsSuccessStatusCode, $"{path} answered {(int)served.StatusCode} without a key");
+            Assert.DoesNotContain(TestHost.AdminKey, await served.Content.ReadAsStringAsync());
+        }
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_wrong_key_shows_a_clear_sign_in_error_and_no_data()
+    {
+        await using var s = await OpenAsync();
+
+        await SignInAsync(s.Page, "llmops-sk-not-a-real-key-000000");
+
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("that key was not accepted");
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Navigation, new() { Name = "Pages" })).ToBeHiddenAsync();
+        await ScreenshotAsync(s.Page, "sign-in-error.png");
+        // The only console line allowed is the browser's own note of the refused request.
+        Assert.All(s.ConsoleErrors, e => Assert.Contains("401", e));
+    }
+
+    [Fact]
+    public async Task Console_routes_never_shadow_the_api_health_or_gateway()
+    {
+        using var anonymous = platform.Host.CreateClient(bearerKey: null);
+
+        Assert.Equal(401, (int)(await anonymous.GetAsync("/api/traces")).StatusCode);
+        Assert.Equal(401, (int)(await anonymous.GetAsync("/api/no-such-route")).StatusCode);
+        Assert.Equal(401, (int)(await anonymous.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(200, (int)(await anonymous.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(404, (int)(await anonymous.GetAsync("/console/no-such-file.js")).StatusCode);
+        var script = await anonymous.GetAsync("/console/vendor/uplot/uPlot.esm.js");
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LlmOpsPlatform.sln")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("LlmOpsPlatform.sln not found above the test binaries.");
+    }
+}
