@@ -27,6 +27,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end -}}
 
+{{/* Labels of one component's resources: the common ones and its selector labels; call with (dict "root" $ "name" "<component>"). */}}
+{{- define "llmops.componentLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+app.kubernetes.io/part-of: {{ .root.Chart.Name }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+{{ include "llmops.selectorLabels" . }}
+{{- end -}}
+
 {{/* Selector labels of one component; call with (dict "root" $ "name" "<component>"). */}}
 {{- define "llmops.selectorLabels" -}}
 app.kubernetes.io/name: {{ .name }}
@@ -153,17 +162,6 @@ Also used by the migration Job, which runs before the chart's ConfigMaps exist.
       key: {{ $v.rabbitmq.passwordKey }}
 {{- end }}
 {{- end }}
-{{- if eq .name "inference-proxy" }}
-{{- range $i, $d := $v.gateway.deployments }}
-{{- if $d.apiKeySecret }}
-- name: {{ include "llmops.providerKeyVariable" $d }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ $d.apiKeySecret.name }}
-      key: {{ $d.apiKeySecret.key }}
-{{- end }}
-{{- end }}
-{{- end }}
 {{- include "llmops.extraEnv" .svc }}
 {{- end -}}
 
@@ -179,6 +177,19 @@ Also used by the migration Job, which runs before the chart's ConfigMaps exist.
     secretKeyRef:
       name: {{ $ref.name }}
       key: {{ $ref.key }}
+{{- end }}
+{{- end -}}
+
+{{/* inference-proxy's provider keys, each from its Secret, under the variable its deployment's ApiKeyVariable names. */}}
+{{- define "llmops.providerKeys" -}}
+{{- range $i, $d := .Values.gateway.deployments }}
+{{- if $d.apiKeySecret }}
+- name: {{ include "llmops.providerKeyVariable" $d }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $d.apiKeySecret.name }}
+      key: {{ $d.apiKeySecret.key }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
