@@ -24,7 +24,7 @@ public sealed class PublishTests
             Directory.CreateDirectory(src);
             foreach (var (sources, target) in DockerfileTests.Copies(dockerfile))
                 foreach (var source in sources)
-                    CopyInto(Path.Combine(Repo.Root, source), Path.Combine(src, target), source);
+                    CopyInto(Path.Combine(Repo.Root, source), Path.Combine(src, target));
 
             var runs = DockerfileTests.Runs(dockerfile);
             Assert.Equal(2, runs.Count);
@@ -49,7 +49,7 @@ public sealed class PublishTests
     }
 
     /// <summary>COPY semantics: a file into a directory target (ending in /), a directory's contents into the target.</summary>
-    private static void CopyInto(string source, string target, string relative)
+    private static void CopyInto(string source, string target)
     {
         if (File.Exists(source))
         {
@@ -68,6 +68,5 @@ public sealed class PublishTests
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             File.Copy(file, destination, overwrite: true);
         }
-        _ = relative;
     }
 }
