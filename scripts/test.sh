@@ -9,6 +9,10 @@ started=$(date +%s)
 cleanup() { scripts/deps.sh stop || true; }
 trap cleanup EXIT INT TERM
 
+# The chart's values are validated with ajv (tests/LlmOps.Deployment.Tests runs charts/llmops/ci/validate.mjs).
+npm ci --prefix charts/llmops/ci --no-audit --no-fund --loglevel=error \
+  || { echo "[test] npm ci in charts/llmops/ci failed (the chart's schema check needs ajv)" >&2; exit 1; }
+
 scripts/deps.sh start || { echo "[test] could not start the test dependencies" >&2; exit 1; }
 eval "$(scripts/deps.sh env)"
 
