@@ -6,6 +6,8 @@ using LlmOps.ServiceDefaults.Messaging;
 using LlmOps.ServiceDefaults.Storage;
 using LlmOps.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LlmOps.ServiceDefaults;
 
@@ -60,6 +62,25 @@ public static class Extensions
         app.UseAuthorization();
         app.MapLlmOpsHealthEndpoints();
         return app;
+    }
+
+    /// <summary>
+    /// Runs the host; with <c>Storage:MigrateOnly=true</c> it instead applies every database migration the process owns
+    /// and returns (the process exits 0; a failure throws and exits non-zero), starting nothing else: no bus, no HTTP
+    /// server, no hosted service. The Helm chart's pre-install / pre-upgrade Job runs each service this way.
+    /// </summary>
+    public static void RunService(this WebApplication app)
+    {
+        var storage = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
+        if (!storage.MigrateOnly)
+        {
+            app.Run();
+            return;
+        }
+        var runners = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<IMigrationRunner>().ToList();
+        foreach (var runner in runners)
+            runner.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        app.Logger.LogInformation("Storage:MigrateOnly: {Count} database(s) migrated; exiting", runners.Count);
     }
 }
 

@@ -8,4 +8,4 @@ builder.AddAlerting();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapAlertingEndpoints();
-app.Run();
+app.RunService();

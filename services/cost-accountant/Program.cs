@@ -8,4 +8,4 @@ builder.AddCostAccountant();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapCostAccountantEndpoints();
-app.Run();
+app.RunService();

@@ -8,4 +8,4 @@ builder.AddDashboard();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapDashboardEndpoints();
-app.Run();
+app.RunService();

@@ -8,4 +8,4 @@ builder.AddEvaluator();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapEvaluatorEndpoints();
-app.Run();
+app.RunService();

@@ -8,4 +8,4 @@ builder.AddFeedbackIngest();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapFeedbackIngestEndpoints();
-app.Run();
+app.RunService();

@@ -8,4 +8,4 @@ builder.AddInferenceProxy();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapInferenceProxyEndpoints();
-app.Run();
+app.RunService();

@@ -1,3 +1,4 @@
+using LlmOps.ServiceDefaults;
 using LlmOps.Platform;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -5,4 +6,4 @@ builder.AddEmbeddedPlatform();
 
 var app = builder.Build();
 app.MapEmbeddedPlatform();
-app.Run();
+app.RunService();

@@ -8,4 +8,4 @@ builder.AddTraceCollector();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapTraceCollectorEndpoints();
-app.Run();
+app.RunService();

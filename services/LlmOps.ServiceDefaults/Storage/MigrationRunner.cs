@@ -8,13 +8,19 @@ using Microsoft.Extensions.Options;
 
 namespace LlmOps.ServiceDefaults.Storage;
 
+/// <summary>Applies one DbContext's migrations (with retries while the database is unreachable).</summary>
+public interface IMigrationRunner
+{
+    Task MigrateAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Applies a DbContext's migrations before anything else starts (IHostedLifecycleService.StartingAsync runs ahead of
 /// every hosted service's StartAsync, the bus's included), so no consumer ever sees a missing table.
 /// EF Core takes a migration lock, so replicas starting together are safe.
 /// </summary>
 public sealed partial class MigrationRunner<TContext>(IServiceProvider services, IOptions<StorageOptions> options,
-    ILogger<MigrationRunner<TContext>> logger) : BeforeStartTask
+    ILogger<MigrationRunner<TContext>> logger) : BeforeStartTask, IMigrationRunner
     where TContext : DbContext
 {
     public override async Task StartingAsync(CancellationToken cancellationToken)
@@ -22,8 +28,15 @@ public sealed partial class MigrationRunner<TContext>(IServiceProvider services,
         var storage = options.Value;
         if (storage.Provider == StorageOptions.Providers.Sqlite)
             Directory.CreateDirectory(storage.DataDirectoryFullPath);
-        if (!storage.MigrateOnStart)
-            return;
+        if (storage.MigrateOnStart)
+            await MigrateAsync(cancellationToken);
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var storage = options.Value;
+        if (storage.Provider == StorageOptions.Providers.Sqlite)
+            Directory.CreateDirectory(storage.DataDirectoryFullPath);
 
         var deadline = DateTimeOffset.UtcNow + storage.StartupRetryLimit;
         for (var attempt = 1; ; attempt++)

@@ -24,6 +24,12 @@ public sealed class StorageOptions
     /// <summary>Apply migrations at start; turn off when a Helm pre-install job runs them.</summary>
     public bool MigrateOnStart { get; set; } = true;
 
+    /// <summary>
+    /// Apply every migration of the process's databases and exit (0, or non-zero on failure) without starting the bus,
+    /// the HTTP server or any hosted service: what the chart's pre-install / pre-upgrade Job runs.
+    /// </summary>
+    public bool MigrateOnly { get; set; }
+
     /// <summary>How long start-up keeps retrying an unreachable database before giving up.</summary>
     public TimeSpan StartupRetryLimit { get; set; } = TimeSpan.FromSeconds(60);
 
