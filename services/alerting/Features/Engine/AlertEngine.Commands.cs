@@ -42,7 +42,7 @@ public sealed partial class AlertEngine
             var transition = runtime.Machine.Resolve(fingerprint, now)!;
             var tracked = Track(transition.Alert) with { ResolvedBy = by };
             _people[fingerprint] = tracked;
-            _handResolved.Add(fingerprint);
+            _handResolved[fingerprint] = alert.RuleName;
             runtime.Persisted[fingerprint] = transition.Alert;
             changes.Upsert(tracked, AlertEventKinds.Resolved);
             changes.History.Add(History(transition.Alert, AlertEventKinds.Resolved, now, by, note));
@@ -111,6 +111,8 @@ public sealed partial class AlertEngine
             foreach (var alert in runtime.Machine.Alerts.Where(a => a.State == AlertState.Pending))
                 changes.Deletes.Add(alert.Fingerprint);
             _rules.Remove(name);
+            foreach (var (fingerprint, _) in _handResolved.Where(h => h.Value == name).ToList())
+                _handResolved.Remove(fingerprint);
             changes.RuleDeletes.Add(name);
             return CommandOutcome.Done;
         }, null));
@@ -133,7 +135,8 @@ public sealed partial class AlertEngine
             var changes = new ChangeSet();
             var events = new List<UnpublishedEvent>();
             var outcome = apply(changes, events);
-            await SaveAsync(changes, events, cancellationToken);
+            // Applied in memory: written and announced whatever happens to the caller's request now.
+            await SaveAsync(changes, events, CancellationToken.None);
             RefreshViews(now);
             return (outcome, fingerprint is null ? null : _alertViews.FirstOrDefault(v => v.Status.Fingerprint == fingerprint));
         }

@@ -74,8 +74,6 @@ public sealed partial class AlertEngine
         var sender = senders.Find(decision.Receiver);
         var payload = NotificationMapper.Map(decision, options.Value.ExternalUrl);
         var stopping = _stopping.Token;
-        lock (_inflight)
-            _inflight[key] = Task.CompletedTask; // taken before the send starts, so the send's own removal always wins
         var task = Task.Run(async () =>
         {
             DeliveryResult result;
@@ -89,13 +87,12 @@ public sealed partial class AlertEngine
             {
                 result = new DeliveryResult(false, 0, null, e.Message, Retryable: true, []);
             }
+            // The group stays "in flight" until the loop has taken the outcome in (DrainOutcomes): otherwise a tick between
+            // the two would find it due again and send it twice.
             _outcomes.Enqueue(new DeliveryOutcome(routeId, decision, now, result with { Receiver = decision.Receiver }));
-            lock (_inflight)
-                _inflight.Remove(key);
         }, CancellationToken.None);
         lock (_inflight)
-            if (_inflight.ContainsKey(key))
-                _inflight[key] = task;
+            _inflight[key] = task;
     }
 
     private void DrainOutcomes(DateTimeOffset now, ChangeSet changes)
@@ -104,6 +101,8 @@ public sealed partial class AlertEngine
         {
             var (routeId, decision, dispatchedAt, result) = outcome;
             var key = decision.GroupKey + "\n" + decision.Receiver;
+            lock (_inflight)
+                _inflight.Remove(key);
             var status = decision.Reason == NotificationReason.GroupResolved ? Receivers.Notification.Resolved : Receivers.Notification.Firing;
             changes.Deliveries.Add(new DeliveryRecord
             {

@@ -29,7 +29,7 @@ public sealed partial class AlertEngine(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, RuleRuntime> _rules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TrackedAlert> _people = new(StringComparer.Ordinal); // ack / resolve-by-hand per fingerprint
-    private readonly HashSet<string> _handResolved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _handResolved = new(StringComparer.Ordinal); // fingerprint → rule
     private readonly Dictionary<string, (Silence Silence, string? ProjectId)> _silences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _inflight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
@@ -97,7 +97,7 @@ public sealed partial class AlertEngine(
                 if (alert.AcknowledgedBy is not null || alert.ResolvedBy is not null)
                     _people[alert.Status.Fingerprint] = alert;
                 if (alert.ResolvedBy is not null && alert.Status.State == AlertState.Resolved)
-                    _handResolved.Add(alert.Status.Fingerprint);
+                    _handResolved[alert.Status.Fingerprint] = alert.Status.RuleName;
             }
             var restored = state.Alerts.Select(a => a.Status).ToList();
             var apiRules = new List<ScheduledRule>();
@@ -138,9 +138,24 @@ public sealed partial class AlertEngine(
                 throw new InvalidOperationException("StartAsync first.");
             var changes = new ChangeSet();
             var events = new List<UnpublishedEvent>();
+            lock (_silences)
+                foreach (var id in _silences.Where(s => s.Value.Silence.EndsAt <= now).Select(s => s.Key).ToList())
+                    _silences.Remove(id);
             DrainOutcomes(now, changes);
             foreach (var runtime in _rules.Values.Where(r => r.NextEvaluationAt <= now).ToList())
-                Evaluate(runtime, now, changes, events);
+            {
+                try
+                {
+                    Evaluate(runtime, now, changes, events);
+                }
+                catch (Exception e)
+                {
+                    // One broken rule must not stop the others, nor the notifications and writes of this step.
+                    runtime.LastError = e.Message;
+                    telemetry.EvaluationFailed(runtime.Scheduled.Rule.Name);
+                    logger.LogError(e, "Rule {Rule} could not be applied", runtime.Scheduled.Rule.Name);
+                }
+            }
             Notify(now, changes);
             await SaveAsync(changes, events, cancellationToken);
             RefreshViews(now);
@@ -260,7 +275,7 @@ public sealed partial class AlertEngine(
         foreach (var observation in observations)
         {
             var fingerprint = AlertLabels.Fingerprint(AlertLabels.For(rule, observation.Labels));
-            if (_handResolved.Contains(fingerprint) && observation.Result.Holds)
+            if (_handResolved.ContainsKey(fingerprint) && observation.Result.Holds)
             {
                 // Resolved by a person while still breaching: it stays resolved until the condition clears once.
                 stillHeld.Add(fingerprint);
@@ -269,7 +284,8 @@ public sealed partial class AlertEngine(
             else
                 filtered.Add(observation);
         }
-        foreach (var fingerprint in runtime.Machine.Alerts.Select(a => a.Fingerprint).Where(f => _handResolved.Contains(f) && !stillHeld.Contains(f)))
+        // Cleared once its condition stopped holding, even if the resolved alert itself was forgotten meanwhile.
+        foreach (var (fingerprint, _) in _handResolved.Where(h => h.Value == rule.Name && !stillHeld.Contains(h.Key)).ToList())
             _handResolved.Remove(fingerprint);
 
         var transitions = runtime.Machine.Evaluate(now, filtered);

@@ -50,6 +50,16 @@ public sealed class AlertEngineService(AlertEngine engine, IOptions<EngineOption
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        // Pages already on their way are let finish and entered in the notification log, so a deploy does not repeat them.
+        try
+        {
+            await engine.DrainDeliveriesAsync(TimeSpan.FromSeconds(5));
+            await engine.TickAsync(time.GetUtcNow(), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "The alert engine's last step at shutdown failed");
+        }
         engine.Stop();
     }
 

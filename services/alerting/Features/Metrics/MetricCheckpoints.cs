@@ -23,34 +23,39 @@ public sealed class MetricCheckpoints(MetricStore store, IServiceScopeFactory sc
     /// <summary>Completes once the checkpoint is back in the store (or there was none, or it could not be read).</summary>
     public Task Restored => _restored.Task;
 
+    /// <summary>
+    /// Reads the checkpoint (a database failure throws, and the caller retries) and restores it; a checkpoint that does
+    /// not decode, is of another version or fails half-way is logged and the store starts from what it has: it never
+    /// blocks the engine from starting.
+    /// </summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
+        MetricCheckpointRecord? row;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AlertingDbContext>();
+            row = await db.MetricCheckpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == CheckpointId, cancellationToken);
+        }
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AlertingDbContext>();
-            var row = await db.MetricCheckpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == CheckpointId, cancellationToken);
             if (row is not null && JsonSerializer.Deserialize<MetricSnapshot>(Decode(row.Data)) is { } snapshot)
             {
                 if (snapshot.Version != MetricSnapshot.CurrentVersion)
-                {
                     // Written by another version of the store: as unreadable as a corrupt one, and said so.
                     logger.LogWarning("The metric checkpoint of {SavedAt:o} has version {Version}, this build reads {Current}; starting with empty windows",
                         row.SavedAt, snapshot.Version, MetricSnapshot.CurrentVersion);
-                    _restored.TrySetResult();
-                    return;
+                else
+                {
+                    store.Restore(snapshot);
+                    logger.LogInformation("Metric windows restored from the checkpoint of {SavedAt:o} ({Bytes} bytes)", row.SavedAt, row.Data.Length);
                 }
-                store.Restore(snapshot);
-                logger.LogInformation("Metric windows restored from the checkpoint of {SavedAt:o} ({Bytes} bytes)", row.SavedAt, row.Data.Length);
             }
-            _restored.TrySetResult();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A checkpoint this version cannot read: start with empty windows rather than not at all.
-            logger.LogError(e, "The metric checkpoint could not be read; starting with empty windows");
-            _restored.TrySetResult();
+            logger.LogError(e, "The metric checkpoint could not be restored; starting with the windows as they are");
         }
+        _restored.TrySetResult();
     }
 
     public async Task SaveAsync(CancellationToken cancellationToken)

@@ -103,6 +103,7 @@ public sealed class RouteTree
         var policy = parent with
         {
             Receiver = receiver,
+            RouteId = id,
             GroupBy = options.GroupBy is { } groupBy ? groupBy.Select(l => l.Trim()).ToList() : parent.GroupBy,
             GroupWait = Duration(options.GroupWait, parent.GroupWait, $"{path}:GroupWait", errors, allowZero: true),
             GroupInterval = Duration(options.GroupInterval, parent.GroupInterval, $"{path}:GroupInterval", errors, allowZero: false),

@@ -8,6 +8,9 @@ public sealed record GroupingPolicy
 
     public required string Receiver { get; init; }
 
+    /// <summary>The route in the routing tree (<c>0.1</c>): two routes to one receiver keep apart groups (and log entries).</summary>
+    public string RouteId { get; init; } = "";
+
     /// <summary>Alerts with equal values of these labels share a group; empty = one group for everything.</summary>
     public IReadOnlyList<string> GroupBy { get; init; } = [AlertLabels.AlertName, "project"];
 
@@ -53,7 +56,8 @@ public sealed class GroupScheduler(GroupingPolicy policy, NotificationLog log)
     {
         var due = new List<Notification>();
         var groups = alerts.Where(a => a.State != AlertState.Pending).GroupBy(a => GroupKey(a.Labels)).ToDictionary(g => g.Key, g => g.ToList());
-        foreach (var entry in log.Entries.Where(e => e.Receiver == policy.Receiver && !e.ResolvedSent && !groups.ContainsKey(e.GroupKey)))
+        foreach (var entry in log.Entries.Where(e => e.Receiver == policy.Receiver && e.GroupKey.StartsWith(KeyPrefix, StringComparison.Ordinal)
+                                                     && !e.ResolvedSent && !groups.ContainsKey(e.GroupKey)))
             groups[entry.GroupKey] = []; // every alert of a notified group vanished (e.g. lost in a restart): still owed a resolve
         foreach (var (key, members) in groups)
         {
@@ -89,10 +93,13 @@ public sealed class GroupScheduler(GroupingPolicy policy, NotificationLog log)
             ResolvedSent: notification.Reason == NotificationReason.GroupResolved));
 
     /// <summary>
-    /// The receiver and the group_by label values, e.g. <c>pagerduty:{alertname="cost_spike", project="acme"}</c>. Stable
+    /// The route, the receiver and the group_by label values, e.g. <c>0.1/pagerduty:{alertname="cost_spike", project="acme"}</c>. Stable
     /// across restarts, so it doubles as the incident key of receivers that deduplicate (PagerDuty's dedup_key).
     /// </summary>
-    public string GroupKey(IReadOnlyDictionary<string, string> labels) => policy.Receiver + ":" + AlertLabels.Format(GroupLabels(labels));
+    public string GroupKey(IReadOnlyDictionary<string, string> labels) => KeyPrefix + AlertLabels.Format(GroupLabels(labels));
+
+    /// <summary><c>{route}/{receiver}:</c>, or <c>{receiver}:</c> for a policy outside a routing tree.</summary>
+    private string KeyPrefix => (policy.RouteId.Length > 0 ? policy.RouteId + "/" : "") + policy.Receiver + ":";
 
     public IReadOnlyDictionary<string, string> GroupLabels(IReadOnlyDictionary<string, string> labels) =>
         policy.GroupBy.Contains(GroupingPolicy.AllLabels)
@@ -105,7 +112,7 @@ public sealed class GroupScheduler(GroupingPolicy policy, NotificationLog log)
         var firing = members.Where(a => a.State == AlertState.Firing).OrderBy(a => a.Fingerprint, StringComparer.Ordinal).ToList();
         var firingSet = firing.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
         // A group whose alerts all vanished (lost in a restart) still has its labels in its key.
-        var groupLabels = members.Count > 0 ? GroupLabels(members[0].Labels) : AlertLabels.Parse(key[(policy.Receiver.Length + 1)..]);
+        var groupLabels = members.Count > 0 ? GroupLabels(members[0].Labels) : AlertLabels.Parse(key[KeyPrefix.Length..]);
 
         if (entry is null)
         {

@@ -12,8 +12,12 @@ public sealed record Matcher
 {
     private readonly Regex? _regex;
 
+    public const int MaxValueLength = 1_000;
+
     public Matcher(string name, MatchOperator op, string value)
     {
+        if (value.Length > MaxValueLength)
+            throw new FormatException($"A matcher's value is at most {MaxValueLength} characters.");
         Name = name;
         Operator = op;
         Value = value;
@@ -21,11 +25,13 @@ public sealed record Matcher
         {
             try
             {
-                _regex = new Regex($"^(?:{value})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                // Linear time whatever the pattern (silences come from project keys and match label values they control):
+                // no catastrophic backtracking, no timeouts in the engine's loop.
+                _regex = new Regex($"^(?:{value})$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or NotSupportedException)
             {
-                throw new FormatException($"'{value}' is not a regular expression: {e.Message}", e);
+                throw new FormatException($"'{value}' is not a regular expression this matcher accepts (no backreferences or lookarounds): {e.Message}", e);
             }
         }
     }

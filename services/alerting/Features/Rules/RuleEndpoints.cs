@@ -127,7 +127,8 @@ public static class RuleEndpoints
             lastEvaluatedAt = view.LastEvaluatedAt,
             lastError = view.LastError,
             series = view.Series
-                .Where(s => filter is null || !s.Labels.TryGetValue("project", out var project) || project == filter)
+                // A project key sees its own series only; series without a project are platform-wide totals (the admin's).
+                .Where(s => filter is null || (s.Labels.TryGetValue("project", out var project) && project == filter))
                 .Select(s => new { labels = s.Labels, value = double.IsFinite(s.Value) ? s.Value : (double?)null, threshold = s.Threshold, holds = s.Holds }),
         };
     }

@@ -24,6 +24,10 @@ internal static class RuleReader
         var forDuration = map.Has("for") ? map.Duration("for") : TimeSpan.Zero;
         var keepFiringFor = map.Has("keep_firing_for") ? map.Duration("keep_firing_for") : TimeSpan.Zero;
         var labels = ReadLabels(reader, map, path);
+        if (metric is not null)
+            foreach (var overlap in metric.By.Where(labels.ContainsKey))
+                reader.Error(map.Node("labels", false), $"{path}.labels",
+                    $"'{overlap}' is also in metric.by: a static label would give every series the same labels (drop one of them)");
         var annotations = ReadAnnotations(reader, map, path);
         if (reader.Errors.Count > errorsBefore || name is null || metric is null || condition is null || forDuration is null || keepFiringFor is null)
             return null;

@@ -17,6 +17,7 @@ public static class SilenceEndpoints
 {
     public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(90);
     public const int MaxMatchers = 20;
+    public const int MaxActivePerProject = 200;
 
     public sealed record SilenceRequest(IReadOnlyList<string>? Matchers, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? Duration,
         string? Comment, string? CreatedBy);
@@ -98,6 +99,10 @@ public static class SilenceEndpoints
         if (!context.User.IsAdmin())
         {
             projectId = context.User.ProjectIdOf() ?? "";
+            // Every silence is checked against every alert at every step: a project cannot pile up unbounded work.
+            if (engine.Silences.Count(s => s.ProjectId == projectId) >= MaxActivePerProject)
+                return Results.Problem(statusCode: 409, title: "Conflict",
+                    detail: $"The project has {MaxActivePerProject} active or pending silences; expire some first.");
             matchers.RemoveAll(m => m.Name == "project" && m.Operator == MatchOperator.Equal && m.Value == projectId);
             matchers.Insert(0, new Matcher("project", MatchOperator.Equal, projectId));
         }
