@@ -3,7 +3,7 @@ using LlmOps.Alerting.Infrastructure;
 
 namespace LlmOps.Alerting.Features.Engine;
 
-public enum CommandOutcome { Done, NotFound, Conflict }
+public enum CommandOutcome { Done, NotFound, Conflict, Exists }
 
 public sealed partial class AlertEngine
 {
@@ -72,12 +72,18 @@ public sealed partial class AlertEngine
     }
 
     /// <summary>Adds or replaces a rule given through the API; its series keep their state when only details change.</summary>
-    public Task<CommandOutcome> PutRuleAsync(ScheduledRule scheduled, string by, DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <param name="create">True: only a new rule (<see cref="CommandOutcome.Exists"/> otherwise); false: only an existing API rule (<see cref="CommandOutcome.NotFound"/>).</param>
+    public Task<CommandOutcome> PutRuleAsync(ScheduledRule scheduled, bool create, string by, DateTimeOffset now, CancellationToken cancellationToken) =>
         OutcomeOnly(CommandAsync(now, cancellationToken, (changes, events) =>
         {
             var name = scheduled.Rule.Name;
-            if (_rules.TryGetValue(name, out var existing) && existing.Scheduled.Source == RuleSources.File)
+            _rules.TryGetValue(name, out var existing);
+            if (existing?.Scheduled.Source == RuleSources.File)
                 return CommandOutcome.Conflict;
+            if (create && existing is not null)
+                return CommandOutcome.Exists;
+            if (!create && existing is null)
+                return CommandOutcome.NotFound;
             var restored = existing?.Machine.Alerts ?? [];
             AddRule(scheduled, restored, now);
             changes.RuleUpserts.Add(new RuleRecord
@@ -116,8 +122,6 @@ public sealed partial class AlertEngine
             changes.RuleDeletes.Add(name);
             return CommandOutcome.Done;
         }, null));
-
-    public bool HasRule(string name) => _rules.ContainsKey(name);
 
     private AlertStatus? Find(string fingerprint) =>
         _rules.Values.Select(r => r.Machine.Alerts.FirstOrDefault(a => a.Fingerprint == fingerprint)).FirstOrDefault(a => a is not null);

@@ -85,14 +85,17 @@ public static class RuleEndpoints
         }
         if (name is not null && rule.Name != name)
             return AlertEndpoints.Invalid("name", $"The rule in the body is '{rule.Name}', the address says '{name}'.");
-        if (name is null && engine.HasRule(rule.Name))
-            return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A rule named '{rule.Name}' exists; PUT /api/rules/{rule.Name} replaces an API rule.");
-        if (name is not null && !engine.HasRule(name))
-            return NotFound(name);
         var scheduled = new ScheduledRule(rule, ApiRuleParser.Group, every, RuleSources.Api, definition);
-        var outcome = await engine.PutRuleAsync(scheduled, AlertEndpoints.Who(context.User, null), clock.GetUtcNow(), cancellationToken);
-        if (outcome == CommandOutcome.Conflict)
-            return FileRule(rule.Name);
+        // Whether it exists is decided inside the engine's lock: two concurrent creates of one name get one 201 and one 409.
+        switch (await engine.PutRuleAsync(scheduled, create: name is null, AlertEndpoints.Who(context.User, null), clock.GetUtcNow(), cancellationToken))
+        {
+            case CommandOutcome.Conflict:
+                return FileRule(rule.Name);
+            case CommandOutcome.Exists:
+                return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A rule named '{rule.Name}' exists; PUT /api/rules/{rule.Name} replaces an API rule.");
+            case CommandOutcome.NotFound:
+                return NotFound(rule.Name);
+        }
         var view = engine.Rules.First(r => r.Scheduled.Rule.Name == rule.Name);
         return name is null ? Results.Created($"/api/rules/{rule.Name}", View(view, context, null)) : Results.Ok(View(view, context, null));
     }
