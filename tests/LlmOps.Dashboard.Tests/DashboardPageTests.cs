@@ -168,13 +168,103 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
     }
 
     [Fact]
+    public async Task Prompts_page_shows_versions_labels_cost_a_diff_and_history_and_approving_the_rollback_moves_the_label()
+    {
+        var name = PlatformWithTraffic.PromptName;
+        await using var s = await OpenAsync("/prompts");
+        await SignInAsync(s.Page);
+
+        var prompts = s.Page.GetByRole(AriaRole.Region, new() { Name = "Prompts" });
+        await Assertions.Expect(prompts.GetByRole(AriaRole.Cell, new() { Name = "production → v3" })).ToBeVisibleAsync();
+        await prompts.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
+
+        await Assertions.Expect(s.Page.Locator("#prompt-name")).ToHaveTextAsync(name);
+        var versions = s.Page.GetByRole(AriaRole.Region, new() { Name = "Versions" });
+        var v3 = versions.Locator("tr", new() { HasText = "answer in JSON" });
+        await Assertions.Expect(v3).ToContainTextAsync("production");
+        await Assertions.Expect(v3.Locator("td.num").Last).ToHaveTextAsync(new Regex(@"^\$0?\.?\d"));
+        await Assertions.Expect(v3.Locator("td.num").Nth(1)).ToHaveTextAsync("1");
+        var diff = s.Page.Locator("#diff-output");
+        await Assertions.Expect(diff.Locator(".d-add")).ToContainTextAsync("+ You answer support questions in JSON.");
+        await Assertions.Expect(diff.Locator(".d-del").First).ToContainTextAsync("- You answer support questions.");
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Label moves" }).Locator("tr", new() { HasText = "v1 → v3" })).ToBeVisibleAsync();
+        var pending = s.Page.GetByRole(AriaRole.Region, new() { Name = "Pending rollbacks" });
+        await Assertions.Expect(pending).ToContainTextAsync("v3 → v2");
+        await Assertions.Expect(pending).ToContainTextAsync("json_valid");
+        await ScreenshotAsync(s.Page, "prompt.png");
+
+        await s.Page.GetByLabel("Reason (optional, recorded with the decision)").FillAsync("v3 breaks JSON");
+        await pending.GetByRole(AriaRole.Button, new() { Name = "Approve rollback of production to v2" }).ClickAsync();
+        await Assertions.Expect(s.Page.Locator("#prompt-status")).ToHaveTextAsync("Rollback of production to v2: approved.");
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Versions" }).Locator("tr", new() { HasText = "cite the order" }))
+            .ToContainTextAsync("production");
+
+        using var admin = platform.Host.CreateClient();
+        var prompt = JsonNode.Parse(await admin.GetStringAsync($"/api/prompts/{name}"))!;
+        Assert.Equal(2, prompt["labels"]!["production"]!["version"]!.GetValue<int>());
+        var decided = JsonNode.Parse(await admin.GetStringAsync($"/api/prompts/{name}/pending-actions?status=all"))!["data"]!.AsArray()
+            .Single(a => a!["actionId"]!.GetValue<Guid>() == platform.RollbackActionId)!;
+        Assert.Equal("approved", decided["status"]!.GetValue<string>());
+        Assert.Equal("v3 breaks JSON", decided["decisionReason"]!.GetValue<string>());
+        var loop = JsonNode.Parse(await admin.GetStringAsync($"/api/actions/{platform.RollbackActionId}"))!;
+        Assert.Equal("resolved", loop["status"]!.GetValue<string>());
+        Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Loop_page_shows_actions_by_path_with_evidence_and_drift_and_acknowledging_changes_the_api()
+    {
+        await using var s = await OpenAsync("/loop");
+        await SignInAsync(s.Page);
+
+        var rag = s.Page.GetByRole(AriaRole.Region, new() { Name = "RAG actions" });
+        var row = rag.Locator("tr", new() { HasText = "orders-index" });
+        await Assertions.Expect(row).ToContainTextAsync("context_relevance");
+        await Assertions.Expect(row).ToContainTextAsync("31 of 240 failed");
+        await Assertions.Expect(row.GetByRole(AriaRole.Link, new() { Name = platform.TraceId })).ToHaveAttributeAsync("href", $"/traces/{platform.TraceId}");
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Prompt actions" })).ToContainTextAsync(PlatformWithTraffic.PromptName);
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Drift signals" })).ToContainTextAsync("psi");
+        await ScreenshotAsync(s.Page, "loop.png");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Acknowledge Improve retrieval" }).ClickAsync();
+        await Assertions.Expect(s.Page.Locator("#loop-notice")).ToContainTextAsync("acknowledged");
+        await Assertions.Expect(row.Locator(".badge").First).ToHaveTextAsync("acknowledged");
+        using var admin = platform.Host.CreateClient();
+        var action = JsonNode.Parse(await admin.GetStringAsync($"/api/actions/{platform.RagActionId}"))!;
+        Assert.Equal("acknowledged", action["status"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(action["updatedBy"]?.GetValue<string>()), "who acknowledged is kept");
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Costs_page_shows_the_budget_burn_down_and_the_top_spenders()
+    {
+        await using var s = await OpenAsync("/costs");
+        await SignInAsync(s.Page);
+
+        var budgets = s.Page.GetByRole(AriaRole.Region, new() { Name = "Budgets" });
+        await Assertions.Expect(budgets.Locator("tr", new() { HasText = "default" })).ToContainTextAsync(new Regex(@"\$\d.* / \$1\.00"));
+        await Assertions.Expect(s.Page.Locator("#burn-downs .uplot")).ToBeVisibleAsync();
+        await s.Page.GetByLabel("Top spenders by", new() { Exact = true }).SelectOptionAsync("prompt");
+        var top = s.Page.GetByRole(AriaRole.Region, new() { Name = "Top spenders by prompt, last 7d" });
+        await Assertions.Expect(top.GetByRole(AriaRole.Cell, new() { Name = $"{PlatformWithTraffic.PromptName}#3" })).ToBeVisibleAsync();
+        await s.Page.GetByLabel("Top spenders by", new() { Exact = true }).SelectOptionAsync("model");
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Top spenders by model, last 7d" })
+            .GetByRole(AriaRole.Cell, new() { Name = PlatformWithTraffic.Model, Exact = true })).ToBeVisibleAsync();
+        Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
+        await ScreenshotAsync(s.Page, "costs.png");
+        Assert.Empty(s.ConsoleErrors);
+    }
+
+    [Fact]
     public async Task The_key_is_never_in_the_page_source_nor_in_any_console_file()
     {
         await using var s = await OpenAsync();
         await SignInAsync(s.Page);
         await Assertions.Expect(s.Page.Locator("#tile-cost .value")).ToHaveTextAsync(new Regex(@"^\$"));
 
-        foreach (var path in new[] { "/", "/traces", $"/traces/{platform.TraceId}", "/alerts" })
+        foreach (var path in new[] { "/", "/traces", $"/traces/{platform.TraceId}", "/alerts", "/prompts", $"/prompts/{PlatformWithTraffic.PromptName}", "/loop", "/costs" })
         {
             await s.Page.GotoAsync(path);
             await Assertions.Expect(s.Page.Locator("#page h1").First).ToBeVisibleAsync();

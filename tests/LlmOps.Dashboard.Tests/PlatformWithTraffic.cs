@@ -18,10 +18,18 @@ public sealed class PlatformWithTraffic : IAsyncLifetime
     public const string Model = "sim-small";
     public const string RuleName = "dashboard_cost_seen";
     public const string ChromiumPath = "/usr/bin/chromium";
+    public const string PromptName = "support-answer";
+    public const string BudgetFeature = "dash-feature";
 
     public TestHost Host { get; private set; } = null!;
     public string TraceId { get; } = "dash-" + Guid.NewGuid().ToString("N")[..12];
     public string ProjectKey { get; private set; } = null!;
+
+    /// <summary>The pending rollback of <see cref="PromptName"/>'s production label (v3 → v2), in both the registry and the loop.</summary>
+    public Guid RollbackActionId { get; } = Guid.NewGuid();
+
+    /// <summary>An open RAG action of the loop, with example trace <see cref="TraceId"/>.</summary>
+    public Guid RagActionId { get; } = Guid.NewGuid();
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
 
@@ -36,6 +44,7 @@ public sealed class PlatformWithTraffic : IAsyncLifetime
             });
         using var admin = Host.CreateClient();
         await GenerateTrafficAsync(admin);
+        await LoopState.SeedAsync(this, admin);
 
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install -y chromium (scripts/deps.sh start does it).");
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();

@@ -85,6 +85,30 @@ public class TraceStatsEndpointTests(QueryApiFixture api) : IClassFixture<QueryA
         Assert.Equal(1.0, Assert.Single(stats["scores"]!.AsArray())!["mean"]!.GetValue<double>(), 6);
     }
 
+    [Fact]
+    public async Task Score_means_per_minute_keep_each_minute_and_name_apart_and_leave_out_scores_outside_the_window()
+    {
+        var project = QueryApiFixture.NewProjectId();
+        var atOne = Score(project, "m1", "relevance", 0.5);
+        atOne.Timestamp = Epoch.AddMinutes(1).AddSeconds(59.9);
+        var alsoAtOne = Score(project, "m2", "relevance", 1.0);
+        alsoAtOne.Timestamp = Epoch.AddMinutes(1);
+        var atTwo = Score(project, "m3", "relevance", 0.25);
+        atTwo.Timestamp = Epoch.AddMinutes(2);
+        var otherName = Score(project, "m4", "faithfulness", 0.75);
+        otherName.Timestamp = Epoch.AddMinutes(2).AddSeconds(30);
+        var before = Score(project, "m5", "relevance", 0.0);
+        before.Timestamp = Epoch.AddSeconds(-1);
+        await api.SeedAsync(atOne, alsoAtOne, atTwo, otherName, before);
+
+        var stats = await QueryApiFixture.GetJsonAsync(api.Admin(), $"/api/trace-stats?{Window}&interval=minute&projectId={project}");
+
+        var scores = stats["scores"]!.AsArray().Select(s => (
+            Bucket: s!["bucket"]!.GetValue<DateTime>().ToUniversalTime().ToString("HH:mm"), Name: s["name"]!.GetValue<string>(),
+            Count: s["count"]!.GetValue<int>(), Mean: Math.Round(s["mean"]!.GetValue<double>(), 6))).ToList();
+        Assert.Equal([("09:01", "relevance", 2, 0.75), ("09:02", "faithfulness", 1, 0.75), ("09:02", "relevance", 1, 0.25)], scores);
+    }
+
     [Theory]
     [InlineData("interval=week", "interval")]
     [InlineData("from=yesterday", "from")]

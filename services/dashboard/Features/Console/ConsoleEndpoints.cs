@@ -2,7 +2,7 @@ namespace LlmOps.Dashboard.Features.Console;
 
 /// <summary>
 /// The console's routes: its files under <c>/console/</c> and its pages (<c>/</c>, <c>/traces</c>, <c>/traces/{id}</c>,
-/// <c>/alerts</c>), which all answer the same <c>index.html</c> for the client-side router. The pages are listed one by
+/// <c>/alerts</c>, <c>/prompts</c>, <c>/prompts/{name}</c>, <c>/loop</c>, <c>/costs</c>), which all answer the same <c>index.html</c> for the client-side router. The pages are listed one by
 /// one rather than caught by a fallback, so the console never answers for an <c>/api</c>, <c>/v1</c>, <c>/health</c> or
 /// <c>/simulator</c> path. Anonymous: the page holds no data; the user's key is sent by the browser on each API call.
 /// </summary>
@@ -10,7 +10,7 @@ public static class ConsoleEndpoints
 {
     public const string AssetPrefix = "/console";
 
-    public static readonly string[] Pages = ["/", "/traces", "/traces/{id}", "/alerts"];
+    public static readonly string[] Pages = ["/", "/traces", "/traces/{id}", "/alerts", "/prompts", "/prompts/{name}", "/loop", "/costs"];
 
     // Scripts and styles only from this host; no inline script, so a value that slipped into the page could not run.
     private const string ContentSecurityPolicy =

@@ -5,12 +5,19 @@ import { overviewPage } from './pages/overview.js';
 import { tracesPage } from './pages/traces.js';
 import { tracePage } from './pages/trace.js';
 import { alertsPage } from './pages/alerts.js';
+import { promptsPage, promptPage } from './pages/prompts.js';
+import { loopPage } from './pages/loop.js';
+import { costsPage } from './pages/costs.js';
 
 const routes = [
   { pattern: /^\/$/, page: 'overview', render: overviewPage },
   { pattern: /^\/traces\/?$/, page: 'traces', render: tracesPage },
   { pattern: /^\/traces\/([^/]+)$/, page: 'traces', render: tracePage },
   { pattern: /^\/alerts\/?$/, page: 'alerts', render: alertsPage },
+  { pattern: /^\/prompts\/?$/, page: 'prompts', render: promptsPage },
+  { pattern: /^\/prompts\/([^/]+)$/, page: 'prompts', render: promptPage },
+  { pattern: /^\/loop\/?$/, page: 'loop', render: loopPage },
+  { pattern: /^\/costs\/?$/, page: 'costs', render: costsPage },
 ];
 
 const pageRoot = document.getElementById('page');
