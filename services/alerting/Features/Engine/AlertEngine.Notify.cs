@@ -23,20 +23,25 @@ public sealed partial class AlertEngine
     private IReadOnlyList<RouteNode> RoutesOf(AlertStatus alert)
     {
         if (_routeCache.TryGetValue(alert.Fingerprint, out var cached))
-            return cached.Routes;
+            return cached;
         var routes = _routes.Match(alert.Labels);
-        _routeCache[alert.Fingerprint] = (alert.Fingerprint, routes);
+        _routeCache[alert.Fingerprint] = routes;
         return routes;
     }
 
-    private void Notify(DateTimeOffset now, ChangeSet changes)
+    /// <summary>Silences and inhibitions of every alert at <paramref name="now"/>, by fingerprint: worked out once per step.</summary>
+    private Dictionary<string, (IReadOnlyList<string> SilencedBy, bool Inhibited)> MutingOfAll(IReadOnlyList<AlertStatus> alerts, DateTimeOffset now)
     {
-        var all = AllAlerts.Where(a => a.State != AlertState.Pending).ToList();
-        var firing = all.Where(a => a.State == AlertState.Firing).Select(a => a.Labels).ToList();
+        var firing = alerts.Where(a => a.State == AlertState.Firing).Select(a => a.Labels).ToList();
+        return alerts.ToDictionary(a => a.Fingerprint, a => Muting(a, now, firing), StringComparer.Ordinal);
+    }
+
+    private void Notify(DateTimeOffset now, ChangeSet changes, Dictionary<string, (IReadOnlyList<string> SilencedBy, bool Inhibited)> muting)
+    {
         var byRoute = new Dictionary<string, List<AlertStatus>>(StringComparer.Ordinal);
-        foreach (var alert in all)
+        foreach (var alert in AllAlerts.Where(a => a.State != AlertState.Pending))
         {
-            var (silencedBy, inhibited) = Muting(alert, now, firing);
+            var (silencedBy, inhibited) = muting[alert.Fingerprint];
             if (silencedBy.Count > 0 || inhibited)
                 continue;
             foreach (var route in RoutesOf(alert))
@@ -133,14 +138,15 @@ public sealed partial class AlertEngine
         }
     }
 
-    private void RefreshViews(DateTimeOffset now)
+    /// <param name="muting">The step's muting when it was already worked out (and nothing changed since), else worked out here.</param>
+    private void RefreshViews(DateTimeOffset now, Dictionary<string, (IReadOnlyList<string> SilencedBy, bool Inhibited)>? muting = null)
     {
         var alerts = AllAlerts.ToList();
-        var firing = alerts.Where(a => a.State == AlertState.Firing).Select(a => a.Labels).ToList();
+        muting ??= MutingOfAll(alerts, now);
         _alertViews = alerts
             .Select(a =>
             {
-                var (silencedBy, inhibited) = Muting(a, now, firing);
+                var (silencedBy, inhibited) = muting[a.Fingerprint];
                 var source = _rules.TryGetValue(a.RuleName, out var rule) ? rule.Scheduled.Source : RuleSources.File;
                 return new AlertView(Track(a), source, silencedBy.Count > 0, silencedBy, inhibited,
                     RoutesOf(a).Select(r => r.Receiver!).Distinct(StringComparer.OrdinalIgnoreCase).ToList());

@@ -35,7 +35,7 @@ public sealed partial class AlertEngine(
     private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DeliveryOutcome> _outcomes = new();
     private readonly Dictionary<string, GroupScheduler> _schedulers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Fingerprint, IReadOnlyList<RouteNode> Routes)> _routeCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<RouteNode>> _routeCache = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private NotificationLog _log = new();
     private RouteTree _routes = null!;
@@ -156,9 +156,10 @@ public sealed partial class AlertEngine(
                     logger.LogError(e, "Rule {Rule} could not be applied", runtime.Scheduled.Rule.Name);
                 }
             }
-            Notify(now, changes);
+            var muting = MutingOfAll(AllAlerts.ToList(), now);
+            Notify(now, changes, muting);
             await SaveAsync(changes, events, cancellationToken);
-            RefreshViews(now);
+            RefreshViews(now, muting);
             if (now >= _nextPrune)
             {
                 _nextPrune = now + TimeSpan.FromHours(1);
