@@ -226,7 +226,8 @@ public sealed class AlertStore(IServiceScopeFactory scopes)
         },
         row.AcknowledgedBy, Utc(row.AcknowledgedAt), row.ResolvedBy);
 
-    private static Silence ToSilence(SilenceRecord row) => new(row.Id.ToString(),
+    /// <summary>A stored silence as the engine and the API use it (times as UTC).</summary>
+    public static Silence ToSilence(SilenceRecord row) => new(row.Id.ToString(),
         JsonSerializer.Deserialize<List<string>>(row.Matchers, Json)!.Select(Matcher.Parse).ToList(),
         Utc(row.StartsAt), Utc(row.EndsAt), row.CreatedBy, row.Comment);
 

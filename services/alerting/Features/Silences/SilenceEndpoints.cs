@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LlmOps.Alerting.Features.Alerts;
 using LlmOps.Alerting.Features.Engine;
 using LlmOps.Alerting.Features.Rules;
@@ -121,9 +120,8 @@ public static class SilenceEndpoints
         var now = clock.GetUtcNow();
         if (row.EndsAt <= now.UtcDateTime)
             return Results.NoContent();
-        var matchers = JsonSerializer.Deserialize<List<string>>(row.Matchers)!.Select(Matcher.Parse).ToList();
-        var startsAt = new DateTimeOffset(DateTime.SpecifyKind(row.StartsAt, DateTimeKind.Utc));
-        var expired = new Silence(row.Id.ToString(), matchers, startsAt < now ? startsAt : now, now, row.CreatedBy, row.Comment);
+        var silence = AlertStore.ToSilence(row);
+        var expired = silence with { StartsAt = silence.StartsAt < now ? silence.StartsAt : now, EndsAt = now };
         await engine.PutSilenceAsync(expired, row.ProjectId, now, cancellationToken);
         return Results.NoContent();
     }
@@ -135,12 +133,7 @@ public static class SilenceEndpoints
         return filter is null ? query : query.Where(s => s.ProjectId == filter);
     }
 
-    private static object View(SilenceRecord r, DateTimeOffset now)
-    {
-        var matchers = JsonSerializer.Deserialize<List<string>>(r.Matchers)!.Select(Matcher.Parse).ToList();
-        return View(new Silence(r.Id.ToString(), matchers, new(DateTime.SpecifyKind(r.StartsAt, DateTimeKind.Utc)),
-            new(DateTime.SpecifyKind(r.EndsAt, DateTimeKind.Utc)), r.CreatedBy, r.Comment), r.ProjectId, now);
-    }
+    private static object View(SilenceRecord r, DateTimeOffset now) => View(AlertStore.ToSilence(r), r.ProjectId, now);
 
     private static object View(Silence s, string? projectId, DateTimeOffset now) => new
     {
