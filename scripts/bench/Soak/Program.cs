@@ -17,7 +17,7 @@ var ttftMs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) 
 Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
 Console.WriteLine($"soak: {minutes} min, {concurrency} concurrent clients, upstream time to first token {ttftMs} ms, "
     + $"{Environment.ProcessorCount} cores, {DateTime.UtcNow:u}");
-await using var platform = await ServiceProcesses.StartAsync();
+await using var platform = await ServiceProcesses.StartAsync(ExtraEnvironment(Environment.GetEnvironmentVariable("SOAK_SERVICE_ENV")));
 Console.WriteLine("six services ready: " + string.Join(", ", platform.All.Select(s => $"{s.Name} pid {s.ProcessId}")));
 
 var projects = new List<Project>();
@@ -44,3 +44,21 @@ Console.WriteLine();
 sampler.PrintSummary();
 Console.WriteLine($"samples: {csv}");
 await new Drain(platform, projects, traffic).CheckAsync();
+
+// SOAK_SERVICE_ENV="evaluator:DOTNET_GCHeapHardLimit=0xC800000;alerting:NAME=value": more settings for one service, e.g.
+// a heap limit that tells a leak (out of memory) from a lazy collector (RSS that would have grown but need not).
+static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? ExtraEnvironment(string? spec)
+{
+    if (string.IsNullOrWhiteSpace(spec))
+        return null;
+    var settings = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+    foreach (var part in spec.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var service = part[..part.IndexOf(':')];
+        var (name, value) = (part[(service.Length + 1)..part.IndexOf('=')], part[(part.IndexOf('=') + 1)..]);
+        if (!settings.TryGetValue(service, out var forService))
+            settings[service] = forService = new Dictionary<string, string>(StringComparer.Ordinal);
+        forService[name] = value;
+    }
+    return settings.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, string>)p.Value);
+}
