@@ -94,6 +94,31 @@ public static class TestInfrastructure
             : null;
     }
 
+    /// <summary>Every queue of <paramref name="vhost"/> with how many consumers it has (from the management API).</summary>
+    public static async Task<IReadOnlyList<(string Name, int Consumers)>> ListQueuesAsync(string vhost)
+    {
+        using var client = Management();
+        using var document = JsonDocument.Parse(await client.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,consumers"));
+        return document.RootElement.EnumerateArray()
+            .Select(q => (q.GetProperty("name").GetString()!,
+                q.TryGetProperty("consumers", out var consumers) && consumers.ValueKind == JsonValueKind.Number ? consumers.GetInt32() : 0))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The message types a MassTransit endpoint queue receives: the exchanges (named <c>Namespace:Type</c>) bound to the
+    /// queue's own exchange of the same name.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> BoundMessageTypesAsync(string vhost, string queue)
+    {
+        using var client = Management();
+        var response = await client.GetAsync($"api/exchanges/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/bindings/destination");
+        if (!response.IsSuccessStatusCode)
+            return [];
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.EnumerateArray().Select(b => b.GetProperty("source").GetString()!).Where(s => s.Length > 0).Distinct().ToList();
+    }
+
     /// <summary>Takes up to <paramref name="count"/> messages off a queue and returns their bodies.</summary>
     public static async Task<IReadOnlyList<string>> GetMessagesAsync(string vhost, string queue, int count)
     {
