@@ -94,14 +94,18 @@ public static class TestInfrastructure
             : null;
     }
 
-    /// <summary>Every queue of <paramref name="vhost"/> with how many consumers it has (from the management API).</summary>
-    public static async Task<IReadOnlyList<(string Name, int Consumers)>> ListQueuesAsync(string vhost)
+    /// <summary>
+    /// Every queue of <paramref name="vhost"/> (from the management API): how many consumers it has, and whether it goes
+    /// when its last consumer does (a process instance's own queue, e.g. for key events every replica must see).
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Name, int Consumers, bool AutoDelete)>> ListQueuesAsync(string vhost)
     {
         using var client = Management();
-        using var document = JsonDocument.Parse(await client.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,consumers"));
+        using var document = JsonDocument.Parse(await client.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,consumers,auto_delete"));
         return document.RootElement.EnumerateArray()
             .Select(q => (q.GetProperty("name").GetString()!,
-                q.TryGetProperty("consumers", out var consumers) && consumers.ValueKind == JsonValueKind.Number ? consumers.GetInt32() : 0))
+                q.TryGetProperty("consumers", out var consumers) && consumers.ValueKind == JsonValueKind.Number ? consumers.GetInt32() : 0,
+                q.TryGetProperty("auto_delete", out var autoDelete) && autoDelete.ValueKind == JsonValueKind.True))
             .ToList();
     }
 

@@ -10,7 +10,7 @@ namespace LlmOps.SystemTests.Faults;
 
 /// <summary>
 /// An application talking to inference-proxy with the official OpenAI SDK while a fault is under way: a few workers send
-/// plain and streamed requests back to back until stopped, and every answer is either a success (with the trace id the
+/// plain and streamed requests, each about ten a second, until stopped, and every answer is either a success (with the trace id the
 /// gateway answered with) or a recorded failure. A request that succeeded is a promise the platform must keep: its trace
 /// and its cost.
 /// </summary>
@@ -21,6 +21,9 @@ public sealed class SdkTraffic : IAsyncDisposable
     private readonly ConcurrentQueue<TimeSpan> _latencies = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _workers;
+
+    /// <summary>Between one worker's requests: steady traffic, not a flood the checks afterwards spend minutes reading back.</summary>
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(100);
 
     private SdkTraffic(Uri gateway, string projectKey, string label, int workers)
     {
@@ -89,6 +92,14 @@ public sealed class SdkTraffic : IAsyncDisposable
             catch (Exception ex) when (ex is ClientResultException or InvalidOperationException or HttpRequestException or TaskCanceledException)
             {
                 _failures.Enqueue($"{label} {worker}/{i}: {ex.GetType().Name}: {ex.Message}");
+            }
+            try
+            {
+                await Task.Delay(Pause, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
