@@ -95,17 +95,20 @@ public static class TestInfrastructure
     }
 
     /// <summary>
-    /// Every queue of <paramref name="vhost"/> (from the management API): how many consumers it has, and whether it goes
-    /// when its last consumer does (a process instance's own queue, e.g. for key events every replica must see).
+    /// Every queue of <paramref name="vhost"/> (from the management API): how many consumers it has, and whether it is
+    /// temporary — not durable or auto-deleted: a process instance's own queue (key events every replica must see, the
+    /// bus's reply queue) rather than a service's.
     /// </summary>
-    public static async Task<IReadOnlyList<(string Name, int Consumers, bool AutoDelete)>> ListQueuesAsync(string vhost)
+    public static async Task<IReadOnlyList<(string Name, int Consumers, bool Temporary)>> ListQueuesAsync(string vhost)
     {
         using var client = Management();
-        using var document = JsonDocument.Parse(await client.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,consumers,auto_delete"));
+        using var document = JsonDocument.Parse(
+            await client.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,consumers,durable,auto_delete"));
         return document.RootElement.EnumerateArray()
             .Select(q => (q.GetProperty("name").GetString()!,
                 q.TryGetProperty("consumers", out var consumers) && consumers.ValueKind == JsonValueKind.Number ? consumers.GetInt32() : 0,
-                q.TryGetProperty("auto_delete", out var autoDelete) && autoDelete.ValueKind == JsonValueKind.True))
+                q.TryGetProperty("auto_delete", out var autoDelete) && autoDelete.ValueKind == JsonValueKind.True
+                || q.TryGetProperty("durable", out var durable) && durable.ValueKind == JsonValueKind.False))
             .ToList();
     }
 

@@ -25,7 +25,7 @@ public class PoisonMessageTests(FaultsFixture fixture, ITestOutputHelper output)
             var queues = consumed.Select(q => q.Name).ToList();
             // A service queue outlives its consumers; an instance queue (key events every replica must see, the bus's own
             // reply queue) goes with its process, and MassTransit drops what such a queue cannot handle instead of keeping it.
-            var instanceQueues = consumed.Where(q => q.AutoDelete).Select(q => q.Name).ToHashSet();
+            var instanceQueues = consumed.Where(q => q.Temporary).Select(q => q.Name).ToHashSet();
             Assert.True(queues.Count - instanceQueues.Count >= 20, $"only {queues.Count - instanceQueues.Count} service queues: {string.Join(", ", queues)}");
 
             var sent = new ConcurrentDictionary<string, IReadOnlyList<PoisonMessages.Poison>>();
