@@ -61,6 +61,9 @@ public static class TestInfrastructure
     public static async Task DeleteVirtualHostAsync(string vhost)
     {
         using var client = Management();
+        // Deleting a vhost with dozens of queues (a whole platform's, error queues included) takes the broker a while
+        // when the machine is busy: longer than a query is given.
+        client.Timeout = TimeSpan.FromSeconds(60);
         await client.DeleteAsync($"api/vhosts/{vhost}");
     }
 

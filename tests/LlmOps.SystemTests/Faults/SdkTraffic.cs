@@ -10,7 +10,7 @@ namespace LlmOps.SystemTests.Faults;
 
 /// <summary>
 /// An application talking to inference-proxy with the official OpenAI SDK while a fault is under way: a few workers send
-/// plain and streamed requests, each about five a second, until stopped, and every answer is either a success (with the trace id the
+/// plain and streamed requests, each about four a second, until stopped, and every answer is either a success (with the trace id the
 /// gateway answered with) or a recorded failure. A request that succeeded is a promise the platform must keep: its trace
 /// and its cost.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class SdkTraffic : IAsyncDisposable
     private readonly Task _workers;
 
     /// <summary>Between one worker's requests: steady traffic, not a flood the checks afterwards spend minutes reading back.</summary>
-    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
 
     private SdkTraffic(Uri gateway, string projectKey, string label, int workers)
     {
