@@ -37,10 +37,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     public string Tail(int lines = 60) => $"--- {Name} (pid {_process.Id}{(_process.HasExited ? $", exited {_process.ExitCode}" : "")}) ---\n"
         + string.Join('\n', Output.TakeLast(lines));
 
-    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment)
+    /// <param name="port">The loopback port to listen on; a free one when null. A restart passes the old one, so the
+    /// services that call this one (the evaluator calls inference-proxy) find it where it was.</param>
+    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment, int? port = null)
     {
         var dll = ServiceDll(name);
-        var port = FreePort();
+        port ??= FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Npgsql;
 
 namespace LlmOps.Testing;
 
@@ -24,6 +25,10 @@ public sealed class ServiceProcesses : IAsyncDisposable
     public const string PagerDutyRoutingKeyVariable = "LLMOPS_SYSTEM_PAGERDUTY_KEY";
 
     private readonly Dictionary<string, ServiceProcess> _services = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, string>> _environments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TcpGate> _brokerGates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TcpGate> _databaseGates = new(StringComparer.Ordinal);
+    private readonly List<ServiceProcess> _retired = [];
 
     private ServiceProcesses()
     {
@@ -39,15 +44,40 @@ public sealed class ServiceProcesses : IAsyncDisposable
     public ServiceProcess this[string name] => _services[name];
     public IReadOnlyCollection<ServiceProcess> All => _services.Values;
 
-    /// <summary>Every process's recent output, for a failure message.</summary>
-    public string Tails(int lines = 40) => string.Join("\n", _services.Values.Select(s => s.Tail(lines)));
+    /// <summary>Every process's recent output (killed and restarted ones too), for a failure message.</summary>
+    public string Tails(int lines = 40) => string.Join("\n", _retired.Concat(_services.Values).Select(s => s.Tail(lines)));
+
+    /// <summary>
+    /// The gate between <paramref name="name"/> and the broker: cut it for a broker outage seen by that service alone.
+    /// Only when started with <c>throughGates</c>.
+    /// </summary>
+    public TcpGate BrokerGate(string name) => _brokerGates.TryGetValue(name, out var gate)
+        ? gate
+        : throw new InvalidOperationException("Start the platform with throughGates: true to cut its connections.");
+
+    /// <summary>The gate between <paramref name="name"/> and its database (see <see cref="BrokerGate"/>).</summary>
+    public TcpGate DatabaseGate(string name) => _databaseGates.TryGetValue(name, out var gate)
+        ? gate
+        : throw new InvalidOperationException("Start the platform with throughGates: true to cut its connections.");
 
     /// <param name="extra">More settings per service (name → variable → value), e.g. a rule file for alerting.</param>
-    public static async Task<ServiceProcesses> StartAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? extra = null)
+    /// <param name="throughGates">Connect every service to the broker and to PostgreSQL through a <see cref="TcpGate"/> of
+    /// its own (<see cref="BrokerGate"/>, <see cref="DatabaseGate"/>), for fault scenarios.</param>
+    public static async Task<ServiceProcesses> StartAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? extra = null,
+        bool throughGates = false)
     {
         var platform = new ServiceProcesses();
         try
         {
+            if (throughGates)
+            {
+                var postgres = new NpgsqlConnectionStringBuilder(TestInfrastructure.PostgresAdminConnectionString);
+                foreach (var name in Names)
+                {
+                    platform._brokerGates[name] = new TcpGate(TestInfrastructure.RabbitMqHost, TestInfrastructure.RabbitMqPort);
+                    platform._databaseGates[name] = new TcpGate(postgres.Host ?? "127.0.0.1", postgres.Port);
+                }
+            }
             await platform.StartAllAsync(extra ?? new Dictionary<string, IReadOnlyDictionary<string, string>>());
             return platform;
         }
@@ -74,6 +104,7 @@ public sealed class ServiceProcesses : IAsyncDisposable
             if (extra.TryGetValue(name, out var more))
                 foreach (var (key, value) in more)
                     environment[key] = value;
+            _environments[name] = environment;
             _services[name] = ServiceProcess.Start(name, environment);
         }
         // Each migrates its own schema and then starts its bus; readiness also waits for the key snapshot.
@@ -84,13 +115,15 @@ public sealed class ServiceProcesses : IAsyncDisposable
     {
         ["Auth__AdminKey"] = AdminKey,
         ["Messaging__Transport"] = "RabbitMq",
-        ["Messaging__RabbitMq__Host"] = TestInfrastructure.RabbitMqHost,
-        ["Messaging__RabbitMq__Port"] = TestInfrastructure.RabbitMqPort.ToString(),
+        ["Messaging__RabbitMq__Host"] = _brokerGates.ContainsKey(name) ? "127.0.0.1" : TestInfrastructure.RabbitMqHost,
+        ["Messaging__RabbitMq__Port"] = (_brokerGates.TryGetValue(name, out var broker) ? broker.Port : TestInfrastructure.RabbitMqPort).ToString(),
         ["Messaging__RabbitMq__VirtualHost"] = VirtualHost,
         ["Messaging__RabbitMq__Username"] = "guest",
         ["Messaging__RabbitMq__Password"] = "guest",
         ["Storage__Provider"] = "Postgres",
-        ["Storage__ConnectionString"] = ConnectionString,
+        ["Storage__ConnectionString"] = _databaseGates.TryGetValue(name, out var database)
+            ? new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = database.Port }.ToString()
+            : ConnectionString,
         ["Storage__DataDirectory"] = Path.Combine(DataDirectory, name),
         ["Serilog__MinimumLevel__Default"] = Environment.GetEnvironmentVariable("LLMOPS_TEST_LOG_LEVEL") ?? "Warning",
     };
@@ -119,6 +152,20 @@ public sealed class ServiceProcesses : IAsyncDisposable
         },
         _ => [],
     };
+
+    /// <summary>
+    /// Starts <paramref name="name"/> again, with the same environment and on the same port (a pod restarted by its
+    /// controller): kills it first if it still runs, then waits for its readiness.
+    /// </summary>
+    public async Task RestartAsync(string name, TimeSpan? readyWithin = null)
+    {
+        var old = _services[name];
+        await old.KillAsync();
+        _retired.Add(old);
+        var started = ServiceProcess.Start(name, _environments[name], old.BaseAddress.Port);
+        _services[name] = started;
+        await started.WaitReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
+    }
 
     /// <summary>An admin client for one service.</summary>
     public HttpClient Admin(string name) => this[name].CreateClient(AdminKey);
@@ -157,7 +204,9 @@ public sealed class ServiceProcesses : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_services.Values.Select(s => s.DisposeAsync().AsTask()));
+        await Task.WhenAll(_services.Values.Concat(_retired).Select(s => s.DisposeAsync().AsTask()));
+        foreach (var gate in _brokerGates.Values.Concat(_databaseGates.Values))
+            await gate.DisposeAsync();
         if (Pages is not null)
             await Pages.DisposeAsync();
         if (Simulator is not null)

@@ -61,6 +61,9 @@ public static class TestInfrastructure
     public static async Task DeleteVirtualHostAsync(string vhost)
     {
         using var client = Management();
+        // Deleting a vhost with dozens of queues (a whole platform's, error queues included) takes the broker a while
+        // when the machine is busy: longer than a query is given.
+        client.Timeout = TimeSpan.FromSeconds(60);
         await client.DeleteAsync($"api/vhosts/{vhost}");
     }
 
@@ -92,6 +95,38 @@ public static class TestInfrastructure
         return document.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number
             ? messages.GetInt64()
             : null;
+    }
+
+    /// <summary>
+    /// Every queue of <paramref name="vhost"/> (from the management API): how many consumers it has, and whether it is
+    /// temporary — not durable or auto-deleted: a process instance's own queue (key events every replica must see, the
+    /// bus's reply queue) rather than a service's.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Name, int Consumers, bool Temporary)>> ListQueuesAsync(string vhost)
+    {
+        using var client = Management();
+        using var document = JsonDocument.Parse(
+            await client.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,consumers,durable,auto_delete"));
+        return document.RootElement.EnumerateArray()
+            .Select(q => (q.GetProperty("name").GetString()!,
+                q.TryGetProperty("consumers", out var consumers) && consumers.ValueKind == JsonValueKind.Number ? consumers.GetInt32() : 0,
+                q.TryGetProperty("auto_delete", out var autoDelete) && autoDelete.ValueKind == JsonValueKind.True
+                || q.TryGetProperty("durable", out var durable) && durable.ValueKind == JsonValueKind.False))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The message types a MassTransit endpoint queue receives: the exchanges (named <c>Namespace:Type</c>) bound to the
+    /// queue's own exchange of the same name.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> BoundMessageTypesAsync(string vhost, string queue)
+    {
+        using var client = Management();
+        var response = await client.GetAsync($"api/exchanges/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/bindings/destination");
+        if (!response.IsSuccessStatusCode)
+            return [];
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.EnumerateArray().Select(b => b.GetProperty("source").GetString()!).Where(s => s.Length > 0).Distinct().ToList();
     }
 
     /// <summary>Takes up to <paramref name="count"/> messages off a queue and returns their bodies.</summary>

@@ -13,7 +13,7 @@ public static class MessagingExtensions
 
     /// <summary>
     /// One MassTransit bus per process, on RabbitMQ or in memory (<c>Messaging:Transport</c>). Every receive endpoint
-    /// gets short retries, then its <c>_error</c> queue; an in-memory outbox (publishes leave only after the consumer
+    /// gets short retries, then its <c>_error</c> queue (but waits out a database outage: <see cref="StorageOutageRetry"/>); an in-memory outbox (publishes leave only after the consumer
     /// succeeded); a bounded prefetch. Services add consumers with <see cref="AddServiceConsumer{TConsumer}"/>.
     /// </summary>
     public static WebApplicationBuilder AddLlmOpsMessaging(this WebApplicationBuilder builder)
@@ -40,8 +40,19 @@ public static class MessagingExtensions
             });
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
+                // Outer: a database that is away is waited out, the message unacknowledged. Inner: anything else gets the
+                // short retries, then _error. The inner one lets database outages straight through to the outer one.
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Handle<Exception>(StorageOutageRetry.IsStorageOutage);
+                    r.Intervals(options.EffectiveStorageRetryIntervalsMs);
+                });
                 if (options.RetryIntervalsMs.Length > 0)
-                    endpoint.UseMessageRetry(r => r.Intervals(options.RetryIntervalsMs));
+                    endpoint.UseMessageRetry(r =>
+                    {
+                        r.Ignore<Exception>(StorageOutageRetry.IsStorageOutage);
+                        r.Intervals(options.RetryIntervalsMs);
+                    });
                 endpoint.UseInMemoryOutbox(context);
             });
 

@@ -20,6 +20,21 @@ public sealed class MessagingOptions
     /// <summary>Short in-process retries before a message goes to its <c>_error</c> queue.</summary>
     public int[] RetryIntervalsMs { get; set; } = [100, 500, 2000];
 
+    /// <summary>
+    /// Retries while the service's database is away (<see cref="StorageOutageRetry"/>): long enough to outlast a database
+    /// restart or failover, short of RabbitMQ's 30-minute delivery acknowledgement timeout. The message stays
+    /// unacknowledged meanwhile; it goes to <c>_error</c> only if the database stays away longer. Unset:
+    /// <see cref="DefaultStorageRetryIntervalsMs"/> (null by default because configuration binding appends to an array
+    /// it finds, so a default here could not be replaced).
+    /// </summary>
+    public int[]? StorageRetryIntervalsMs { get; set; }
+
+    /// <summary>About 3 minutes: 0.25, 0.5, 1, 2, 4, 8 s, then every 15 s.</summary>
+    public static readonly int[] DefaultStorageRetryIntervalsMs =
+        [250, 500, 1_000, 2_000, 4_000, 8_000, .. Enumerable.Repeat(15_000, 12)];
+
+    public int[] EffectiveStorageRetryIntervalsMs => StorageRetryIntervalsMs is { Length: > 0 } set ? set : DefaultStorageRetryIntervalsMs;
+
     /// <summary>Upper bound on any publish from an HTTP edge or background service: a broker that is down must not hang a caller.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
