@@ -9,7 +9,12 @@ public sealed class SimulatorOptions
     public string? ApiKey { get; set; }
 
     /// <summary>Models listed by <c>/v1/models</c>. Requests may name any model; the simulator answers as it.</summary>
-    public string[] Models { get; set; } = ["sim-small", "sim-large", "sim-embed"];
+    /// <remarks>Null until configured: configuration binding appends to an array default instead of replacing it.</remarks>
+    public string[]? Models { get; set; }
+
+    public static readonly string[] DefaultModels = ["sim-small", "sim-large", "sim-embed"];
+
+    public string[] EffectiveModels => Models is { Length: > 0 } set ? set : DefaultModels;
 
     public int TimeToFirstTokenMs { get; set; }
     public int PerTokenMs { get; set; }

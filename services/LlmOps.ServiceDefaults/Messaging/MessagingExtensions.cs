@@ -47,12 +47,11 @@ public static class MessagingExtensions
                     r.Handle<Exception>(StorageOutageRetry.IsStorageOutage);
                     r.Intervals(options.EffectiveStorageRetryIntervalsMs);
                 });
-                if (options.RetryIntervalsMs.Length > 0)
-                    endpoint.UseMessageRetry(r =>
-                    {
-                        r.Ignore<Exception>(StorageOutageRetry.IsStorageOutage);
-                        r.Intervals(options.RetryIntervalsMs);
-                    });
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Ignore<Exception>(StorageOutageRetry.IsStorageOutage);
+                    r.Intervals(options.EffectiveRetryIntervalsMs);
+                });
                 endpoint.UseInMemoryOutbox(context);
             });
 

@@ -17,8 +17,16 @@ public sealed class MessagingOptions
     [Range(1, 10_000)]
     public int PrefetchCount { get; set; } = 32;
 
-    /// <summary>Short in-process retries before a message goes to its <c>_error</c> queue.</summary>
-    public int[] RetryIntervalsMs { get; set; } = [100, 500, 2000];
+    /// <summary>
+    /// Short in-process retries before a message goes to its <c>_error</c> queue. Unset: <see cref="DefaultRetryIntervalsMs"/>
+    /// (null by default for the reason <see cref="StorageRetryIntervalsMs"/> gives: <c>Messaging__RetryIntervalsMs__0=50</c>
+    /// must mean [50], not the defaults with 50 appended).
+    /// </summary>
+    public int[]? RetryIntervalsMs { get; set; }
+
+    public static readonly int[] DefaultRetryIntervalsMs = [100, 500, 2000];
+
+    public int[] EffectiveRetryIntervalsMs => RetryIntervalsMs is { Length: > 0 } set ? set : DefaultRetryIntervalsMs;
 
     /// <summary>
     /// Retries while the service's database is away (<see cref="StorageOutageRetry"/>): long enough to outlast a database

@@ -8,7 +8,7 @@ public static class ModelsEndpoint
     {
         if (!await SimErrors.AuthorizeAsync(context, options))
             return;
-        var data = options.Value.Models.Select(id => new { id, @object = "model", created = 1_700_000_000L, owned_by = "llmops-simulator" });
+        var data = options.Value.EffectiveModels.Select(id => new { id, @object = "model", created = 1_700_000_000L, owned_by = "llmops-simulator" });
         await context.Response.WriteAsJsonAsync(new { @object = "list", data }, context.RequestAborted);
     }
 }
