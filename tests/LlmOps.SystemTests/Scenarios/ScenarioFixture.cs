@@ -4,7 +4,7 @@ namespace LlmOps.SystemTests.Scenarios;
 
 /// <summary>
 /// The six services as processes, tuned the way an operator would tune a small staging install for fast feedback —
-/// only through environment variables: traces complete after a second of quiet, the loop judges groups of
+/// only through environment variables: traces complete after three seconds of quiet, the loop judges groups of
 /// <see cref="LoopMinSamples"/>, alerting evaluates every 200 ms and pages without a group wait, and its rules file
 /// (<see cref="Rules"/>) adds a format-failure rule and a short-window cost-burst rule to what ships.
 /// </summary>
@@ -55,9 +55,20 @@ public sealed class ScenarioFixture : IAsyncLifetime
         await File.WriteAllTextAsync(_rulesPath, Rules);
         Platform = await ServiceProcesses.StartAsync(new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
+            [ServiceProcesses.InferenceProxy] = new Dictionary<string, string>
+            {
+                // On a shared 2-core CI machine (load average above 50 while other suites run) a LeaseBudget round trip
+                // has taken over 2 s: with the defaults the gateway then admits a new project unchecked for 10 s, or
+                // refuses a request whose renewal took over LeaseWaitMs though the budget had money left (docs/budgets.md,
+                // failure modes). An operator whose broker answers that slowly raises both.
+                ["InferenceProxy__Budgets__LeaseTimeoutMs"] = "10000",
+                ["InferenceProxy__Budgets__LeaseWaitMs"] = "10000",
+            },
             [ServiceProcesses.TraceCollector] = new Dictionary<string, string>
             {
-                ["TraceCollector__QuietPeriodSeconds"] = "1",
+                // Shorter than the default 5 s, long enough that an app's spans and the gateway's generation of one request
+                // (they travel different ways: OTLP and the bus) arrive within it on a loaded machine.
+                ["TraceCollector__QuietPeriodSeconds"] = "3",
                 ["TraceCollector__CompletionScanIntervalMs"] = "200",
                 ["TraceCollector__BusBatchWaitMs"] = "20",
             },
