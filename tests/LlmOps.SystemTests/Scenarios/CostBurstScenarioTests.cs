@@ -133,11 +133,11 @@ public class CostBurstScenarioTests(ScenarioFixture fixture)
         // The customer's subscriber got the same alert as a CloudEvent 1.0, persistent, exactly once.
         var events = await Eventually.UntilAsync(async () =>
         {
-            var mine = (await subscriber.ReceivedAsync()).Where(d => d.Event.GetProperty("subject").GetString() == project).ToList();
+            var mine = (await subscriber.ReceivedAsync()).Where(d => d.Event.GetProperty("data").GetProperty("projectId").GetString() == project).ToList();
             return mine.Count > 0 ? mine : null;
         }, TimeSpan.FromSeconds(30), "the alert as a CloudEvent on llmops.alerts");
         await Task.Delay(500); // a duplicate would have arrived by now
-        events = (await subscriber.ReceivedAsync()).Where(d => d.Event.GetProperty("subject").GetString() == project).ToList();
+        events = (await subscriber.ReceivedAsync()).Where(d => d.Event.GetProperty("data").GetProperty("projectId").GetString() == project).ToList();
         var delivery = Assert.Single(events);
         Assert.Equal("application/cloudevents+json", delivery.ContentType);
         Assert.Equal(DeliveryModes.Persistent, delivery.DeliveryMode);
@@ -152,7 +152,8 @@ public class CostBurstScenarioTests(ScenarioFixture fixture)
         Assert.Equal("cost_burst", data.GetProperty("ruleName").GetString());
         Assert.Equal(project, data.GetProperty("projectId").GetString());
         Assert.True(data.GetProperty("value").GetDouble() > 0.1, "five minutes' cost is above the rule's $0.10");
-        Assert.Equal(JsonValueKind.String, data.GetProperty("fingerprint").ValueKind);
+        // The subject is the alert's fingerprint (what a subscriber deduplicates episodes on), not the project.
+        Assert.Equal(data.GetProperty("fingerprint").GetString(), cloudEvent.GetProperty("subject").GetString());
     }
 
     private List<JsonNode> PagesFor(string dedupKey) => Platform.Pages.RequestsTo(PageReceiver.PagerDutyPath)
