@@ -106,6 +106,7 @@ public class PromptRollbackScenarioTests(ScenarioFixture fixture)
         var page = Assert.Single(triggered);
         Assert.Equal("critical", page["payload"]!["severity"]!.GetValue<string>());
         Assert.StartsWith($"JSON answers in {project} fail ", page["payload"]!["summary"]!.GetValue<string>());
+        Assert.Equal("docs/runbooks/format-failures.md", page["payload"]!["custom_details"]!["runbook_url"]!.GetValue<string>());
 
         // New requests resolve to v2 and answer in JSON again; as good scores outweigh the bad ones the page resolves.
         var recovered = await SendAsync(chat, gateway, Recovery, "after");
