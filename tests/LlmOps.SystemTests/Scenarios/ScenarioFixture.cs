@@ -102,7 +102,11 @@ public sealed class ScenarioFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// Runs on its own, after the collections that run in parallel: its waits (trace quiet periods, lease round trips, alert
+/// evaluation) are tuned short, and six more processes beside another six on two cores would make them a lottery.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ScenarioCollection : ICollectionFixture<ScenarioFixture>
 {
     public const string Name = "scenario-processes";
