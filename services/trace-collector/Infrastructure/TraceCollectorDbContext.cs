@@ -82,6 +82,7 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             observation.Property(o => o.UpdatedAt).HasColumnName("updated_at");
             observation.HasIndex(o => new { o.ProjectId, o.TraceId }).HasDatabaseName("ix_observations_project_trace");
             observation.HasIndex(o => new { o.ProjectId, o.Model }).HasDatabaseName("ix_observations_project_model");
+            observation.HasIndex(o => new { o.PromptName, o.StartTime }).HasDatabaseName("ix_observations_prompt_start");
         });
 
         modelBuilder.Entity<ProjectPolicyRecord>(policy =>
