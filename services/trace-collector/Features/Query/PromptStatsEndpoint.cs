@@ -72,7 +72,8 @@ public static class PromptStatsEndpoint
             .Select(v => new VersionStats(v.Version, v.Requests, v.Errors, v.InputTokens, v.OutputTokens,
                 [.. scores.Where(s => s.PromptVersion == v.Version).OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => new ScoreMean(s.Name, s.Count, s.Mean))]))
             .ToList();
-        await context.Response.WriteAsJsonAsync(new { name, from = start, to = end, data }, context.RequestAborted);
+        // The name is not echoed: a project key asking about another project's prompt learns nothing, not even that it asked.
+        await context.Response.WriteAsJsonAsync(new { from = start, to = end, data }, context.RequestAborted);
     }
 
     private static bool TryTime(string? text, out DateTime? value)
