@@ -69,6 +69,13 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
         await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by model (stacked)" })).ToBeVisibleAsync();
         await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
         Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
+
+        await s.Page.GetByLabel("Traces by:").SelectOptionAsync("feature");
+        var byFeature = s.Page.GetByRole(AriaRole.Region, new() { Name = "Traces per minute by feature (stacked)" });
+        await Assertions.Expect(byFeature.Locator(".uplot")).ToBeVisibleAsync();
+        await Assertions.Expect(byFeature.GetByRole(AriaRole.Cell, new() { Name = "(none)", Exact = true })).ToBeVisibleAsync();
+        await s.Page.GetByLabel("Traces by:").SelectOptionAsync("");
+        await Assertions.Expect(byFeature).Not.ToBeVisibleAsync();
         await ScreenshotAsync(s.Page, "overview.png");
         Assert.Empty(s.ConsoleErrors);
     }
@@ -182,8 +189,9 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
         var versions = s.Page.GetByRole(AriaRole.Region, new() { Name = "Versions" });
         var v3 = versions.Locator("tr", new() { HasText = "answer in JSON" });
         await Assertions.Expect(v3).ToContainTextAsync("production");
-        await Assertions.Expect(v3.Locator("td.num").Last).ToHaveTextAsync(new Regex(@"^\$0?\.?\d"));
+        await Assertions.Expect(v3.Locator("td.num").Nth(2)).ToHaveTextAsync(new Regex(@"^\$0?\.?\d"));
         await Assertions.Expect(v3.Locator("td.num").Nth(1)).ToHaveTextAsync("1");
+        await Assertions.Expect(v3.Locator("ul.scores")).ToContainTextAsync($"{PlatformWithTraffic.PromptScore} 0.80 (n = 1)");
         var diff = s.Page.Locator("#diff-output");
         await Assertions.Expect(diff.Locator(".d-add")).ToContainTextAsync("+ You answer support questions in JSON.");
         await Assertions.Expect(diff.Locator(".d-del").First).ToContainTextAsync("- You answer support questions.");

@@ -45,9 +45,30 @@ internal static class LoopState
                 Content = JsonContent.Create(new { model = PlatformWithTraffic.Model, messages = Array.Empty<object>(), metadata = new { question = "Where is order 7?" } }),
             };
             request.Headers.Add("x-llmops-prompt", $"{name}#{version}");
+            if (version == 3)
+                request.Headers.Add("x-llmops-trace-id", platform.PromptTraceId);
             var answer = await admin.SendAsync(request);
             Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
         }
+        // A score on v3's trace, for the page's score means per version (prompt-stats).
+        using (var project = platform.Host.CreateClient(platform.ProjectKey))
+        {
+            var score = new JsonObject
+            {
+                ["batch"] = new JsonArray(new JsonObject
+                {
+                    ["id"] = Guid.NewGuid().ToString("N"), ["type"] = "score-create", ["timestamp"] = DateTime.UtcNow.ToString("O"),
+                    ["body"] = new JsonObject { ["id"] = platform.PromptTraceId + "-quality", ["traceId"] = platform.PromptTraceId, ["name"] = PlatformWithTraffic.PromptScore, ["value"] = 0.8 },
+                }),
+            };
+            var ingested = await project.PostAsync("/api/ingest", new StringContent(score.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(207, (int)ingested.StatusCode);
+        }
+        await Eventually.UntilAsync(async () =>
+        {
+            var stats = JsonNode.Parse(await admin.GetStringAsync($"/api/prompt-stats?name={name}"))!["data"]!.AsArray();
+            return stats.Any(v => v!["version"]!.GetValue<int>() == 3 && v["scores"]!.AsArray().Count > 0) ? stats : null;
+        }, TimeSpan.FromSeconds(30), $"a score for {name} v3 in /api/prompt-stats");
 
         var evidence = new ActionEvidence
         {

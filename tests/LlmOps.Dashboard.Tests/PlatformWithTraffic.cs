@@ -23,6 +23,10 @@ public sealed class PlatformWithTraffic : IAsyncLifetime
 
     public TestHost Host { get; private set; } = null!;
     public string TraceId { get; } = "dash-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>The gateway trace of the prompt's v3 request, which gets a <see cref="PromptScore"/> score.</summary>
+    public string PromptTraceId { get; } = Guid.NewGuid().ToString("N");
+    public const string PromptScore = "dash_quality";
     public string ProjectKey { get; private set; } = null!;
 
     /// <summary>The pending rollback of <see cref="PromptName"/>'s production label (v3 → v2), in both the registry and the loop.</summary>

@@ -31,4 +31,9 @@ public sealed class ScoreRecord
     public DateTime Timestamp { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>The rollup minute this score is counted in (null: not counted), with the name and value it was counted with.</summary>
+    public DateTime? RollupMinute { get; set; }
+    public string? RollupName { get; set; }
+    public double? RollupValue { get; set; }
 }

@@ -10,6 +10,8 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
     public DbSet<ObservationRecord> Observations => Set<ObservationRecord>();
     public DbSet<ScoreRecord> Scores => Set<ScoreRecord>();
     public DbSet<ProjectPolicyRecord> ProjectPolicies => Set<ProjectPolicyRecord>();
+    public DbSet<TraceRollupRecord> TraceRollups => Set<TraceRollupRecord>();
+    public DbSet<ScoreRollupRecord> ScoreRollups => Set<ScoreRollupRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -36,6 +38,11 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             trace.Property(t => t.LastActivityAt).HasColumnName("last_activity_at");
             trace.Property(t => t.Pending).HasColumnName("pending");
             trace.Property(t => t.Revision).HasColumnName("revision");
+            trace.Property(t => t.RollupMinute).HasColumnName("rollup_minute");
+            trace.Property(t => t.RollupFeature).HasColumnName("rollup_feature");
+            trace.Property(t => t.RollupBucket).HasColumnName("rollup_bucket");
+            trace.Property(t => t.RollupError).HasColumnName("rollup_error");
+            trace.HasIndex(t => t.StartTime).HasDatabaseName("ix_traces_start");
             trace.HasIndex(t => new { t.ProjectId, t.StartTime }).HasDatabaseName("ix_traces_project_start");
             trace.HasIndex(t => new { t.ProjectId, t.SessionId }).HasDatabaseName("ix_traces_project_session");
             trace.HasIndex(t => new { t.ProjectId, t.UserId }).HasDatabaseName("ix_traces_project_user");
@@ -75,6 +82,7 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             observation.Property(o => o.UpdatedAt).HasColumnName("updated_at");
             observation.HasIndex(o => new { o.ProjectId, o.TraceId }).HasDatabaseName("ix_observations_project_trace");
             observation.HasIndex(o => new { o.ProjectId, o.Model }).HasDatabaseName("ix_observations_project_model");
+            observation.HasIndex(o => new { o.PromptName, o.StartTime }).HasDatabaseName("ix_observations_prompt_start");
         });
 
         modelBuilder.Entity<ProjectPolicyRecord>(policy =>
@@ -108,8 +116,38 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             score.Property(s => s.Timestamp).HasColumnName("timestamp");
             score.Property(s => s.CreatedAt).HasColumnName("created_at");
             score.Property(s => s.UpdatedAt).HasColumnName("updated_at");
+            score.Property(s => s.RollupMinute).HasColumnName("rollup_minute");
+            score.Property(s => s.RollupName).HasColumnName("rollup_name");
+            score.Property(s => s.RollupValue).HasColumnName("rollup_value");
+            score.HasIndex(s => new { s.ProjectId, s.Timestamp }).HasDatabaseName("ix_scores_project_time");
+            score.HasIndex(s => s.Timestamp).HasDatabaseName("ix_scores_time");
             score.HasIndex(s => new { s.ProjectId, s.TraceId }).HasDatabaseName("ix_scores_project_trace");
             score.HasIndex(s => new { s.ProjectId, s.Name, s.Value }).HasDatabaseName("ix_scores_project_name_value");
+        });
+
+        modelBuilder.Entity<TraceRollupRecord>(rollup =>
+        {
+            rollup.ToTable("trace_rollups");
+            rollup.HasKey(r => new { r.Minute, r.ProjectId, r.Feature });
+            rollup.Property(r => r.Minute).HasColumnName("minute");
+            rollup.Property(r => r.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            rollup.Property(r => r.Feature).HasColumnName("feature");
+            rollup.Property(r => r.Traces).HasColumnName("traces");
+            rollup.Property(r => r.Errors).HasColumnName("errors");
+            rollup.Property(r => r.Latency).HasColumnName("latency");
+            rollup.HasIndex(r => new { r.ProjectId, r.Minute }).HasDatabaseName("ix_trace_rollups_project_minute");
+        });
+
+        modelBuilder.Entity<ScoreRollupRecord>(rollup =>
+        {
+            rollup.ToTable("score_rollups");
+            rollup.HasKey(r => new { r.Minute, r.ProjectId, r.Name });
+            rollup.Property(r => r.Minute).HasColumnName("minute");
+            rollup.Property(r => r.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            rollup.Property(r => r.Name).HasColumnName("name").HasMaxLength(200);
+            rollup.Property(r => r.Count).HasColumnName("count");
+            rollup.Property(r => r.Sum).HasColumnName("sum");
+            rollup.HasIndex(r => new { r.ProjectId, r.Minute }).HasDatabaseName("ix_score_rollups_project_minute");
         });
     }
 }

@@ -32,4 +32,11 @@ public sealed class TraceRecord
 
     /// <summary>How many times TraceCompleted was published for it (the last revision).</summary>
     public int Revision { get; set; }
+
+    /// <summary>The rollup minute this trace is counted in (null: not counted yet), with the feature, latency bucket and
+    /// failure it was counted with: what to take back out when the trace changes.</summary>
+    public DateTime? RollupMinute { get; set; }
+    public string? RollupFeature { get; set; }
+    public int? RollupBucket { get; set; }
+    public bool? RollupError { get; set; }
 }

@@ -106,5 +106,13 @@ public class ProjectPolicyTests : IAsyncLifetime
         var (kept, keptObservations, _) = await _collector.ReadAsync("project-b", recent);
         Assert.NotNull(kept);
         Assert.Single(keptObservations);
+        // The trace-stats rollups lose the purged minutes and the purged score, and still add up to what is stored.
+        await using var scope = _collector.Host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
+        var cutoff = DateTime.UtcNow.AddDays(-7);
+        Assert.False(await db.TraceRollups.AnyAsync(r => r.ProjectId == "project-b" && r.Minute < cutoff));
+        Assert.Equal(await db.Traces.CountAsync(t => t.ProjectId == "project-b"), await db.TraceRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Traces));
+        Assert.Equal(await db.Scores.CountAsync(s => s.ProjectId == "project-b" && s.Status == "ok" && s.Value != null),
+            await db.ScoreRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Count));
     }
 }

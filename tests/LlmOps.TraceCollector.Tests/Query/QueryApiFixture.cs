@@ -4,6 +4,7 @@ using LlmOps.ServiceDefaults;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.Testing;
 using LlmOps.TraceCollector.Features.Query;
+using LlmOps.TraceCollector.Features.Rollups;
 using LlmOps.TraceCollector.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -56,8 +57,14 @@ public sealed class QueryApiFixture : IAsyncLifetime
     {
         await using var scope = Host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
-        db.AddRange(rows);
+        var seeded = rows.ToList();
+        db.AddRange(seeded);
+        await using var transaction = await db.Database.BeginTransactionAsync();
         await db.SaveChangesAsync();
+        // Rows written around the store are counted in the trace-stats rollups the way the store counts its own.
+        await RollupAccounting.AccountAsync(db, [.. seeded.OfType<TraceRecord>().Select(t => (t.ProjectId, t.Id))],
+            [.. seeded.OfType<ScoreRecord>().Select(s => (s.ProjectId, s.Id))], CancellationToken.None);
+        await transaction.CommitAsync();
     }
 
     /// <summary>GETs <paramref name="url"/> and parses the body, failing with the body when the status is not 200.</summary>

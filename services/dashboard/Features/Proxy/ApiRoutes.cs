@@ -9,7 +9,7 @@ public static class ApiRoutes
     public static readonly IReadOnlyDictionary<string, string[]> PrefixesByService = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
     {
         ["InferenceProxy"] = ["/api/prompts", "/api/projects", "/api/keys", "/api/routes"],
-        ["TraceCollector"] = ["/api/traces", "/api/trace-stats", "/api/sessions"],
+        ["TraceCollector"] = ["/api/traces", "/api/trace-stats", "/api/prompt-stats", "/api/sessions"],
         ["Evaluator"] = ["/api/evaluators", "/api/actions", "/api/datasets", "/api/experiments", "/api/drift"],
         ["FeedbackIngest"] = ["/api/feedback"],
         ["CostAccountant"] = ["/api/costs", "/api/budgets", "/api/prices"],

@@ -16,7 +16,8 @@ namespace LlmOps.TraceCollector.Features.Ingestion;
 /// stored value is replaced only by a non-null one; a trace's times widen, an error sticks, derived fields fill only what
 /// is empty while explicit ones override. Rows are written in key order, so two concurrent batches cannot deadlock.
 /// Every write marks its trace active and pending (see trace completion). Projects that ask for it have PII and secrets
-/// masked in their text here, the one place every ingestion path passes.
+/// masked in their text here, the one place every ingestion path passes. The per-minute rollups trace-stats reads are
+/// brought in line with the written rows in the same transaction (<see cref="Rollups.RollupAccounting"/>).
 /// </summary>
 public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolicies policies, TimeProvider clock)
 {
@@ -93,6 +94,8 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             await UpsertTracesAsync(connection, dbTransaction, explicitTraces, overriding: true, now, cancellationToken);
             await UpsertObservationsAsync(connection, dbTransaction, observations, now, cancellationToken);
             await UpsertScoresAsync(connection, dbTransaction, scores, now, cancellationToken);
+            await Rollups.RollupAccounting.AccountAsync(db, [.. traces.Concat(explicitTraces).Select(t => (t.ProjectId, t.Id))],
+                [.. scores.Select(s => (s.ProjectId, s.Id))], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         });
         Written.Add(traces.Count + explicitTraces.Count, new KeyValuePair<string, object?>("kind", "trace"));

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using LlmOps.ServiceDefaults.Telemetry;
+using LlmOps.TraceCollector.Features.Rollups;
 using LlmOps.TraceCollector.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace LlmOps.TraceCollector.Features.Projects;
 
 /// <summary>
-/// Deletes traces (with their observations and scores) older than their project's retention, by start time, a thousand
+/// Deletes traces (with their observations, scores and rollups) older than their project's retention, by start time (whole minutes), a thousand
 /// traces per statement so a large purge never holds long locks; runs every <c>TraceCollector:RetentionScanMinutes</c>.
 /// Several replicas purging at once delete the same rows: harmless.
 /// </summary>
@@ -55,7 +56,8 @@ public sealed partial class RetentionPurge(IServiceScopeFactory scopes, ProjectP
         {
             if (policy.RetentionDays is not { } days)
                 continue;
-            var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-days);
+            // Whole minutes, so the trace rollups of the purged minutes go with their traces and no minute is left half counted.
+            var cutoff = RollupAccounting.Minute(clock.GetUtcNow().UtcDateTime.AddDays(-days));
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
             while (true)
@@ -64,16 +66,36 @@ public sealed partial class RetentionPurge(IServiceScopeFactory scopes, ProjectP
                     .OrderBy(t => t.StartTime).Select(t => t.Id).Take(Chunk).ToListAsync(cancellationToken);
                 if (ids.Count == 0)
                     break;
-                await db.Observations.Where(o => o.ProjectId == projectId && ids.Contains(o.TraceId)).ExecuteDeleteAsync(cancellationToken);
-                await db.Scores.Where(s => s.ProjectId == projectId && s.TraceId != null && ids.Contains(s.TraceId)).ExecuteDeleteAsync(cancellationToken);
-                deleted += await db.Traces.Where(t => t.ProjectId == projectId && ids.Contains(t.Id)).ExecuteDeleteAsync(cancellationToken);
+                deleted += await InTransactionAsync(db, async () =>
+                {
+                    await db.Observations.Where(o => o.ProjectId == projectId && ids.Contains(o.TraceId)).ExecuteDeleteAsync(cancellationToken);
+                    var scores = db.Scores.Where(s => s.ProjectId == projectId && s.TraceId != null && ids.Contains(s.TraceId));
+                    await RollupAccounting.ForgetScoresAsync(db, scores, cancellationToken);
+                    await scores.ExecuteDeleteAsync(cancellationToken);
+                    return await db.Traces.Where(t => t.ProjectId == projectId && ids.Contains(t.Id)).ExecuteDeleteAsync(cancellationToken);
+                });
             }
-            // Session-level scores have no trace: they go by their own time.
-            await db.Scores.Where(s => s.ProjectId == projectId && s.TraceId == null && s.Timestamp < cutoff).ExecuteDeleteAsync(cancellationToken);
+            await InTransactionAsync(db, async () =>
+            {
+                // Session-level scores have no trace: they go by their own time.
+                var sessionScores = db.Scores.Where(s => s.ProjectId == projectId && s.TraceId == null && s.Timestamp < cutoff);
+                await RollupAccounting.ForgetScoresAsync(db, sessionScores, cancellationToken);
+                await sessionScores.ExecuteDeleteAsync(cancellationToken);
+                return await db.TraceRollups.Where(r => r.ProjectId == projectId && r.Minute < cutoff).ExecuteDeleteAsync(cancellationToken);
+            });
         }
         Purged.Add(deleted);
         return deleted;
     }
+
+    private static Task<int> InTransactionAsync(TraceCollectorDbContext db, Func<Task<int>> work) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var result = await work();
+            await transaction.CommitAsync();
+            return result;
+        });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The retention purge failed; trying again at the next interval")]
     private static partial void LogPurgeFailed(ILogger logger, Exception exception);

@@ -9,6 +9,7 @@ public static class QueryEndpoints
         traces.MapGet("/", ListTracesEndpoint.HandleAsync);
         traces.MapGet("/{id}", GetTraceEndpoint.HandleAsync);
         app.MapGet(TraceStatsEndpoint.Route, TraceStatsEndpoint.HandleAsync).WithTags(TraceCollectorExtensions.ServiceName);
+        app.MapGet(PromptStatsEndpoint.Route, PromptStatsEndpoint.HandleAsync).WithTags(TraceCollectorExtensions.ServiceName);
         app.MapGet("/api/sessions/{id}", GetSessionEndpoint.HandleAsync).WithTags(TraceCollectorExtensions.ServiceName);
         return app;
     }

@@ -11,6 +11,7 @@ const Ranges = {
 };
 const RefreshSeconds = 15;
 let chosenRange = '24h';
+let chosenGroup = '';
 let liveRefresh = true;
 
 export async function overviewPage(container) {
@@ -20,11 +21,16 @@ export async function overviewPage(container) {
     type: 'button', class: 'secondary', 'aria-pressed': String(range === chosenRange),
     onclick: () => { chosenRange = range; rangeButtons.forEach(b => b.setAttribute('aria-pressed', String(b.textContent === range))); load(); },
   }, range));
+  // Traces per feature or project come from the same per-minute rollups as the totals (trace-stats' groupBy).
+  const groupSelect = h('select', { id: 'group-by', onchange: e => { chosenGroup = e.target.value; load(); } },
+    ...[['', 'nothing'], ['feature', 'feature'], ['project', 'project']].map(([value, label]) =>
+      h('option', { value, ...(value === chosenGroup ? { selected: true } : {}) }, label)));
   const liveBox = h('input', { type: 'checkbox', id: 'live', checked: liveRefresh, onchange: e => { liveRefresh = e.target.checked; schedule(); } });
   container.append(
     h('h1', {}, 'Overview'),
     h('div', { class: 'toolbar' },
       h('div', { class: 'group', role: 'group', 'aria-label': 'Time range' }, h('span', { class: 'muted' }, 'Range:'), rangeButtons),
+      h('div', { class: 'group' }, h('label', { for: 'group-by' }, 'Traces by:'), groupSelect),
       h('div', { class: 'group' }, liveBox, h('label', { for: 'live' }, `Live refresh (every ${RefreshSeconds} s)`)),
       status),
     content);
@@ -42,7 +48,7 @@ export async function overviewPage(container) {
     try {
       const [costs, stats] = await Promise.all([
         api(`/api/costs${query({ ...window, groupBy: 'model' })}`),
-        api(`/api/trace-stats${query(window)}`),
+        api(`/api/trace-stats${query({ ...window, ...(chosenGroup ? { groupBy: chosenGroup } : {}) })}`),
       ]);
       if (stopped) return;
       content.replaceChildren(...render(costs, stats, from, to, range).filter(Boolean));
@@ -111,6 +117,17 @@ function render(costs, stats, from, to, range) {
   }
   const worstP95 = Math.max(...stats.data.map(b => b.latencyP95Ms ?? 0), 0);
 
+  const groups = (stats.groups ?? []).map(g => {
+    const values = new Array(times.length).fill(0);
+    let traces = 0, errors = 0, worst = 0;
+    for (const b of g.data) {
+      traces += b.traces; errors += b.errors; worst = Math.max(worst, b.latencyP95Ms ?? 0);
+      const i = at(b.bucket);
+      if (i !== undefined) values[i] = b.traces;
+    }
+    return { name: g.group || '(none)', values, traces, errors, worst };
+  });
+
   const tile = (label, value, id) => h('div', { class: 'tile', id }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value));
   return [
     h('section', { class: 'tiles', 'aria-label': 'Totals for the range' },
@@ -153,6 +170,16 @@ function render(costs, stats, from, to, range) {
           { title: 'Score', cell: r => r[0] },
           { title: 'Scores recorded', class: 'num', cell: r => count(r[1].count) },
           { title: 'Mean', class: 'num', cell: r => (r[1].sum / r[1].count).toFixed(3) },
-        ], [...scoreTotals], { empty: 'No scores recorded in this range.' }))),
+        ], [...scoreTotals], { empty: 'No scores recorded in this range.' })),
+      stats.groupBy ? h('section', { class: 'panel', 'aria-labelledby': 'groups-title', id: 'groups-panel' },
+        h('h2', { id: 'groups-title' }, `Traces per ${range.interval} by ${stats.groupBy} (stacked)`),
+        timeChart({ times, series: groups.map(g => ({ label: g.name, values: g.values })), stacked: true, format: count,
+          ariaLabel: `Traces per ${range.interval} by ${stats.groupBy}; the table lists each one's totals.` }),
+        table([
+          { title: stats.groupBy === 'feature' ? 'Feature' : 'Project', cell: g => g.name },
+          { title: 'Traces', class: 'num', cell: g => count(g.traces) },
+          { title: 'Error rate', class: 'num', cell: g => (g.traces ? percent(g.errors / g.traces) : '–') },
+          { title: 'Worst p95', class: 'num', cell: g => (g.worst ? ms(g.worst) : '–') },
+        ], [...groups].sort((a, b) => b.traces - a.traces), { empty: 'No traces in this range.' })) : null),
   ];
 }

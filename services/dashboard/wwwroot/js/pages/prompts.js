@@ -40,8 +40,9 @@ export async function promptPage(container, name) {
   }
   const to = new Date();
   const from = new Date(to.getTime() - CostDays * 86400_000);
-  const [costs, history, pending, loopActions] = await Promise.all([
+  const [costs, usage, history, pending, loopActions] = await Promise.all([
     api(`/api/costs${query({ from: from.toISOString(), to: to.toISOString(), groupBy: 'prompt' })}`).catch(e => e),
+    api(`/api/prompt-stats${query({ name, from: from.toISOString(), to: to.toISOString() })}`).catch(e => e),
     api(`${path}/history`).catch(e => e),
     api(`${path}/pending-actions`).catch(e => e),
     api(`/api/actions${query({ path: 'prompt', limit: 200 })}`).catch(e => e),
@@ -54,6 +55,13 @@ export async function promptPage(container, name) {
       const [promptName, version] = (row.group.prompt ?? '').split('#');
       if (promptName === name) costByVersion.set(Number(version), row.totals);
     }
+  // Scores per version from the trace-collector: the numeric scores of the traces that used it.
+  const usageByVersion = new Map(usage instanceof Error ? [] : usage.data.map(v => [v.version, v]));
+  const scoresOf = version => {
+    const scores = usageByVersion.get(version)?.scores ?? [];
+    if (!scores.length) return h('span', { class: 'muted' }, 'no scores');
+    return h('ul', { class: 'scores' }, ...scores.map(s => h('li', {}, `${s.name} ${s.mean.toFixed(2)} `, h('span', { class: 'muted' }, `(n = ${count(s.count)})`))));
+  };
   const labelsOf = version => Object.entries(prompt.labels).filter(([, t]) => t.version === version || t.split?.some(p => p.version === version))
     .map(([label, t]) => [badge(t.split ? `${label} (${t.split.find(p => p.version === version).weight} %)` : label, 'label'), ' ']);
   versionsPanel.append(
@@ -66,8 +74,11 @@ export async function promptPage(container, name) {
       { title: 'Created', class: 'optional', cell: v => h('span', { title: time(v.createdAt) }, ago(v.createdAt)) },
       { title: `Requests (${CostDays} d)`, class: 'num', cell: v => count(costByVersion.get(v.version)?.requests ?? 0) },
       { title: `Cost (${CostDays} d)`, class: 'num', cell: v => costByVersion.has(v.version) ? money(costByVersion.get(v.version).cost) : '$0' },
+      { title: `Errors (${CostDays} d)`, class: 'num optional', cell: v => count(usageByVersion.get(v.version)?.errors ?? 0) },
+      { title: `Score means (${CostDays} d)`, cell: v => scoresOf(v.version) },
     ], [...prompt.versions].reverse()),
     ...(costs instanceof Error ? [errorBox(costs)] : []),
+    ...(usage instanceof Error ? [errorBox(usage)] : []),
     h('p', { class: 'muted' }, `Policy: ${prompt.policy} (a rollback the loop asks for is ${prompt.policy === 'auto' ? 'applied at once' : 'held for approval below'}).`));
 
   container.append(
