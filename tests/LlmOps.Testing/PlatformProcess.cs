@@ -26,7 +26,7 @@ public sealed class PlatformProcess : IAsyncDisposable
 
     public static async Task<PlatformProcess> StartAsync(string workingDirectory, IDictionary<string, string>? environment = null)
     {
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -105,13 +105,6 @@ public sealed class PlatformProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static string PlatformDll()

@@ -93,7 +93,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             try
             {
                 var response = await client.GetAsync("/health/ready");
-                if (response.IsSuccessStatusCode)
+                // A 200 from a process that has since exited came from someone else on its port.
+                if (response.IsSuccessStatusCode && !_process.HasExited)
                     return;
                 last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
             }
@@ -137,11 +138,41 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    private static readonly Lock PortsGate = new();
+    private static readonly HashSet<int> PortsHandedOut = [];
+    private static int _nextPort = 20_000 + Random.Shared.Next(10_000);
+
+    /// <summary>
+    /// A free loopback port that this test process has never handed out before, below Linux's ephemeral range (32768+).
+    /// Asking the kernel for port 0 and releasing it is not enough when fixtures start and restart processes at once: a
+    /// killed service's port, free until its restart rebinds it, was handed to another fixture's new process, whose bind
+    /// then failed while the restarted service answered its readiness probe. Outgoing connections, whose local ports come
+    /// from the ephemeral range, cannot take these either.
+    /// </summary>
     internal static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (PortsGate)
+        {
+            for (var attempt = 0; attempt < 2_000; attempt++)
+            {
+                var port = _nextPort++;
+                if (_nextPort >= 32_000)
+                    _nextPort = 20_000;
+                if (!PortsHandedOut.Add(port))
+                    continue;
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // taken by something else on this machine: try the next one
+                }
+            }
+        }
+        throw new InvalidOperationException("No free loopback port between 20000 and 32000.");
     }
 
     /// <summary><c>services/&lt;name&gt;/bin/&lt;Configuration&gt;/net10.0/LlmOps.&lt;PascalName&gt;.dll</c>, built alongside this code.</summary>
