@@ -76,8 +76,10 @@ public class PromptRollbackScenarioTests(ScenarioFixture fixture)
         Assert.Equal(2, rollback["details"]!["toVersion"]!.GetValue<int>());
         var evidence = rollback["evidence"]!;
         Assert.Equal("json_valid", evidence["metric"]!.GetValue<string>());
-        Assert.Equal(PerVersion, evidence["sampleSize"]!.GetValue<int>());
-        Assert.Equal(PerVersion, evidence["failureCount"]!.GetValue<int>());
+        // The controller decides as soon as the evidence suffices: any pass from the minimum sample on may be the one.
+        var sampleSize = evidence["sampleSize"]!.GetValue<int>();
+        Assert.InRange(sampleSize, ScenarioFixture.LoopMinSamples, PerVersion);
+        Assert.Equal(sampleSize, evidence["failureCount"]!.GetValue<int>());
         Assert.Equal(PerVersion, evidence["baselineSampleSize"]!.GetValue<int>());
         Assert.Equal(0.0, evidence["baselineRate"]!.GetValue<double>());
         var examples = evidence["exampleTraceIds"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
