@@ -40,6 +40,7 @@ public static class EvaluatorExtensions
         builder.Services.AddSingleton<LoopWork>();
         builder.Services.AddScoped<OnlineEvaluation>();
         builder.Services.AddScoped<LoopScores>();
+        builder.Services.AddScoped<LoopWindow>();
         builder.Services.AddScoped<LoopController>();
         builder.Services.AddScoped<ActionBook>();
         builder.Services.AddSingleton<ActionTopic>();

@@ -55,6 +55,9 @@ public sealed class LoopScores(EvaluatorDbContext db, LoopWork work)
         foreach (var project in kept.Select(s => s.ProjectId).Distinct(StringComparer.Ordinal))
             work.MarkDirty(project);
     }
+
+    /// <summary>For scores the window holds elsewhere (the check outcomes on the trace rows): the controller looks again.</summary>
+    public void MarkDirty(string projectId) => work.MarkDirty(projectId);
 }
 
 /// <summary>Projects with new scores since the controller last looked (one set per process; the ticker drains it).</summary>
