@@ -9,7 +9,8 @@ namespace LlmOps.Evaluator.Features.Loop;
 
 /// <summary>
 /// Keeps the scores the decision table reads (whoever recorded them: this evaluator, people, the API), once per score id,
-/// and marks their projects for the controller's next pass.
+/// and marks their projects for the controller's next pass. The evaluator's own instruction-check outcomes are not rows:
+/// they are masks on the trace row (<see cref="CheckOutcomes"/>); <see cref="LoopWindow"/> reads both.
 /// </summary>
 public sealed class LoopScores(EvaluatorDbContext db, LoopWork work)
 {
