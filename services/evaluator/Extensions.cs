@@ -1,3 +1,4 @@
+using MassTransit;
 using LlmOps.Evaluator.Features.Actions;
 using LlmOps.Evaluator.Features.Experiments;
 using LlmOps.Evaluator.Features.Configuration;
@@ -61,8 +62,10 @@ public static class EvaluatorExtensions
             options.BatchConcurrency);
         builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: Math.Max(1, options.Gateway.Concurrency));
         builder.AddServiceConsumer<Features.Judges.JudgeTraceBatchConsumer>(ServiceName, prefetch: 2);
-        builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs);
-        builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
+        builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs,
+            endpoint: e => e.UseFilter(new OwnScores.SkipFilter()));
+        builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs,
+            endpoint: e => e.UseFilter(new OwnScores.SkipFilter()));
         builder.AddServiceBatchConsumer<CorrectionConsumer>(ServiceName, 200, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<CorrectionBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
         builder.AddEvaluatorExperiments();
