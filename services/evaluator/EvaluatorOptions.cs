@@ -75,6 +75,10 @@ public sealed class LoopOptions
     [Range(0, 600_000)]
     public int MinPassIntervalMs { get; set; } = 1_000;
 
+    /// <summary>How often scores older than every window read from them are deleted (<c>Features/Loop/LoopScorePurge</c>).</summary>
+    [Range(1, 24 * 60)]
+    public int PurgeIntervalMinutes { get; set; } = 10;
+
     /// <summary>No group with fewer scores is judged: small samples are noise.</summary>
     [Range(5, 100_000)]
     public int MinSamples { get; set; } = 30;

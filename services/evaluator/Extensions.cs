@@ -54,6 +54,8 @@ public static class EvaluatorExtensions
         builder.Services.AddScoped<Features.Judges.JudgeEvaluation>();
         if (options.Loop.Enabled)
             builder.Services.AddHostedService<LoopTicker>();
+        builder.Services.AddSingleton<LoopScorePurge>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LoopScorePurge>());
         if (options.ProgressReportSeconds > 0)
             builder.Services.AddHostedService<ProgressReporter>();
 
