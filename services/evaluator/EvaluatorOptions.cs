@@ -68,6 +68,17 @@ public sealed class LoopOptions
     [Range(1, 24 * 30)]
     public int WindowHours { get; set; } = 24;
 
+    /// <summary>
+    /// A project gets at most one controller pass per this many milliseconds while its scores stream in (each pass reads
+    /// the whole window); 0 runs a pass after every score batch.
+    /// </summary>
+    [Range(0, 600_000)]
+    public int MinPassIntervalMs { get; set; } = 1_000;
+
+    /// <summary>How often scores older than every window read from them are deleted (<c>Features/Loop/LoopScorePurge</c>).</summary>
+    [Range(1, 24 * 60)]
+    public int PurgeIntervalMinutes { get; set; } = 10;
+
     /// <summary>No group with fewer scores is judged: small samples are noise.</summary>
     [Range(5, 100_000)]
     public int MinSamples { get; set; } = 30;

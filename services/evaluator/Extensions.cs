@@ -1,3 +1,4 @@
+using MassTransit;
 using LlmOps.Evaluator.Features.Actions;
 using LlmOps.Evaluator.Features.Experiments;
 using LlmOps.Evaluator.Features.Configuration;
@@ -40,6 +41,7 @@ public static class EvaluatorExtensions
         builder.Services.AddSingleton<LoopWork>();
         builder.Services.AddScoped<OnlineEvaluation>();
         builder.Services.AddScoped<LoopScores>();
+        builder.Services.AddScoped<LoopWindow>();
         builder.Services.AddScoped<LoopController>();
         builder.Services.AddScoped<ActionBook>();
         builder.Services.AddSingleton<ActionTopic>();
@@ -52,6 +54,8 @@ public static class EvaluatorExtensions
         builder.Services.AddScoped<Features.Judges.JudgeEvaluation>();
         if (options.Loop.Enabled)
             builder.Services.AddHostedService<LoopTicker>();
+        builder.Services.AddSingleton<LoopScorePurge>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LoopScorePurge>());
         if (options.ProgressReportSeconds > 0)
             builder.Services.AddHostedService<ProgressReporter>();
 
@@ -60,8 +64,10 @@ public static class EvaluatorExtensions
             options.BatchConcurrency);
         builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: Math.Max(1, options.Gateway.Concurrency));
         builder.AddServiceConsumer<Features.Judges.JudgeTraceBatchConsumer>(ServiceName, prefetch: 2);
-        builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs);
-        builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
+        builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs,
+            endpoint: e => e.UseFilter(new OwnScores.SkipFilter()));
+        builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs,
+            endpoint: e => e.UseFilter(new OwnScores.SkipFilter()));
         builder.AddServiceBatchConsumer<CorrectionConsumer>(ServiceName, 200, options.BatchWaitMs);
         builder.AddServiceBatchConsumer<CorrectionBatchConsumer>(ServiceName, 20, options.BatchWaitMs);
         builder.AddEvaluatorExperiments();

@@ -101,8 +101,9 @@ public static class MessagingExtensions
     /// </summary>
     /// <param name="prefetch">For batch consumers: how many messages the endpoint may hold at once (at least the batch
     /// size times its concurrency), instead of the bus-wide prefetch.</param>
+    /// <param name="endpoint">Extra set-up of the queue's receive endpoint (filters that see every message first).</param>
     public static WebApplicationBuilder AddServiceConsumer<TConsumer>(this WebApplicationBuilder builder, string serviceName,
-        Action<IConsumerConfigurator<TConsumer>>? configure = null, int? prefetch = null)
+        Action<IConsumerConfigurator<TConsumer>>? configure = null, int? prefetch = null, Action<IReceiveEndpointConfigurator>? endpoint = null)
         where TConsumer : class, IConsumer
     {
         var queue = QueueNames.For<TConsumer>(serviceName);
@@ -114,6 +115,8 @@ public static class MessagingExtensions
                 e.PrefetchCount = count;
                 e.ConcurrentMessageLimit = count;
             }
+            if (endpoint is not null)
+                e.AddConfigureEndpointCallback(endpoint);
         });
         return builder;
     }
@@ -123,14 +126,16 @@ public static class MessagingExtensions
     /// <paramref name="messageLimit"/> messages or after <paramref name="waitMs"/>, <paramref name="concurrency"/>
     /// batches run at once, and the prefetch is just enough to fill them.
     /// </summary>
+    /// <param name="endpoint">Extra set-up of the queue's receive endpoint, e.g. a filter that drops messages before
+    /// they are deserialised.</param>
     public static WebApplicationBuilder AddServiceBatchConsumer<TConsumer>(this WebApplicationBuilder builder, string serviceName,
-        int messageLimit, int waitMs, int concurrency = 1)
+        int messageLimit, int waitMs, int concurrency = 1, Action<IReceiveEndpointConfigurator>? endpoint = null)
         where TConsumer : class, IConsumer =>
         builder.AddServiceConsumer<TConsumer>(serviceName, consumer => consumer.Options<BatchOptions>(batch => batch
                 .SetMessageLimit(messageLimit)
                 .SetTimeLimit(TimeSpan.FromMilliseconds(waitMs))
                 .SetConcurrencyLimit(concurrency)),
-            prefetch: messageLimit * concurrency);
+            prefetch: messageLimit * concurrency, endpoint: endpoint);
 
     /// <summary>
     /// Registers a consumer on a temporary queue of this process instance alone (auto-deleted when it goes): for

@@ -64,6 +64,11 @@ public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> opti
             t.Property(x => x.CompletedAt).HasColumnName("completed_at");
             t.Property(x => x.EvaluatedAt).HasColumnName("evaluated_at");
             t.HasIndex(x => x.EvaluatedAt).HasDatabaseName("ix_evaluated_traces_time");
+            // The instruction checks' outcomes (migration 20261123000004_CheckOutcomesOnTraces).
+            t.Property(x => x.ChecksRun).HasColumnName("checks_run");
+            t.Property(x => x.ChecksFailed).HasColumnName("checks_failed");
+            t.Property(x => x.CheckedAt).HasColumnName("checked_at");
+            t.HasIndex(x => new { x.ProjectId, x.CheckedAt }).HasDatabaseName("ix_evaluated_traces_project_checked");
         });
 
         modelBuilder.Entity<LoopScoreRecord>(s =>
@@ -83,8 +88,8 @@ public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> opti
             s.Property(x => x.Model).HasColumnName("model").HasMaxLength(200);
             s.Property(x => x.DataSourceId).HasColumnName("data_source_id").HasMaxLength(200);
             s.Property(x => x.RecordedAt).HasColumnName("recorded_at");
-            s.HasIndex(x => new { x.ProjectId, x.Name, x.RecordedAt }).HasDatabaseName("ix_loop_scores_project_name_time");
-            s.HasIndex(x => new { x.ProjectId, x.TraceId }).HasDatabaseName("ix_loop_scores_project_trace");
+            // What the readers filter on: a project's window (migration 20261123000004_CheckOutcomesOnTraces).
+            s.HasIndex(x => new { x.ProjectId, x.RecordedAt }).HasDatabaseName("ix_loop_scores_project_time");
         });
 
         modelBuilder.Entity<ActionRecord>(a =>

@@ -56,6 +56,15 @@ public sealed class EvaluatedTraceRecord
     public string? Feature { get; set; }
     public DateTime CompletedAt { get; set; }
     public DateTime EvaluatedAt { get; set; }
+
+    /// <summary>Instruction checks that gave this trace a value, one bit each (<see cref="Features.Loop.CheckOutcomes"/>).</summary>
+    public int ChecksRun { get; set; }
+
+    /// <summary>Of those, the ones that failed.</summary>
+    public int ChecksFailed { get; set; }
+
+    /// <summary>When the checks last ran (their scores' time in the loop's window); null until they have.</summary>
+    public DateTime? CheckedAt { get; set; }
 }
 
 /// <summary>Every score the loop controller aggregates (the evaluator's own and people's), keyed by score id.</summary>

@@ -150,6 +150,7 @@ public class EvaluatorSettingsTests
     [Theory]
     [InlineData("Evaluator:Gateway:Concurrency", "0")]
     [InlineData("Evaluator:Loop:MinSamples", "1")]
+    [InlineData("Evaluator:Loop:MinPassIntervalMs", "-1")]
     [InlineData("Evaluator:Drift:IntervalSeconds", "0")]
     public async Task A_nested_setting_out_of_range_stops_the_evaluator_at_start_naming_its_section(string key, string value)
     {

@@ -1,4 +1,5 @@
 using LlmOps.Contracts.Evaluation;
+using LlmOps.Evaluator.Features.Loop;
 using LlmOps.Evaluator.Infrastructure;
 using LlmOps.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,7 @@ namespace LlmOps.Evaluator.Features.Drift;
 /// <see cref="DriftOptions.CooldownMinutes"/>. The id derives from project, group, kind, statistic and the hour, so two
 /// replicas that see the same drift publish one id (consumers deduplicate on it) and record it once.
 /// </summary>
-public sealed partial class DriftDetector(EvaluatorDbContext db, BoundedPublisher publisher, IOptions<EvaluatorOptions> options,
+public sealed partial class DriftDetector(EvaluatorDbContext db, LoopWindow loopWindow, BoundedPublisher publisher, IOptions<EvaluatorOptions> options,
     ILogger<DriftDetector> logger)
 {
     /// <summary>Below this a score counts as failing (checks score 0 or 1; RAG metrics from 0 to 1).</summary>
@@ -49,11 +50,7 @@ public sealed partial class DriftDetector(EvaluatorDbContext db, BoundedPublishe
             .GroupBy(o => new { o.ProjectId, o.PromptName, o.Model, Current = o.CompletedAt >= currentFrom, o.QueryBucket })
             .Select(g => new { g.Key.ProjectId, g.Key.PromptName, g.Key.Model, g.Key.Current, Bucket = g.Key.QueryBucket!.Value, N = g.Count() })
             .ToListAsync(cancellationToken);
-        var scores = await db.LoopScores.AsNoTracking()
-            .Where(s => s.RecordedAt >= from && s.RecordedAt < to && s.Value != null)
-            .GroupBy(s => new { s.ProjectId, s.PromptName, s.Model, Current = s.RecordedAt >= currentFrom, s.Name })
-            .Select(g => new { g.Key.ProjectId, g.Key.PromptName, g.Key.Model, g.Key.Current, g.Key.Name, N = g.Count(), Failing = g.Sum(s => s.Value < FailingBelow ? 1 : 0) })
-            .ToListAsync(cancellationToken);
+        var scores = await loopWindow.FailureCountsAsync(from, currentFrom, to, FailingBelow, cancellationToken);
 
         var cooling = (await db.DriftSignals.AsNoTracking().Where(s => s.CooldownUntil > to)
                 .Select(s => new { s.ProjectId, s.Kind, s.Statistic, s.Subject }).ToListAsync(cancellationToken))
@@ -95,8 +92,8 @@ public sealed partial class DriftDetector(EvaluatorDbContext db, BoundedPublishe
             foreach (var score in scoresBy[group].GroupBy(s => s.Name).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 if (DriftRules.Rate(DriftKinds.Behaviour, $"failure_rate:{score.Key}", $"{score.Key} fails (value < {FailingBelow}) on",
-                        score.Where(s => !s.Current).Sum(s => (long)s.Failing), score.Where(s => !s.Current).Sum(s => (long)s.N),
-                        score.Where(s => s.Current).Sum(s => (long)s.Failing), score.Where(s => s.Current).Sum(s => (long)s.N), drift, alpha) is { } failing)
+                        score.Where(s => !s.Current).Sum(s => s.Failing), score.Where(s => !s.Current).Sum(s => s.N),
+                        score.Where(s => s.Current).Sum(s => s.Failing), score.Where(s => s.Current).Sum(s => s.N), drift, alpha) is { } failing)
                     findings.Add(failing);
             }
 

@@ -15,7 +15,7 @@ namespace LlmOps.Evaluator.Features.FineTune;
 /// Failing answers never enter uncorrected. Every text is PII-scrubbed before it is stored; items are deduplicated by a
 /// hash of input and output, so curating twice adds nothing.
 /// </summary>
-public sealed class FineTuneCurator(EvaluatorDbContext db, IOptions<EvaluatorOptions> options, TimeProvider clock)
+public sealed class FineTuneCurator(EvaluatorDbContext db, LoopWindow window, IOptions<EvaluatorOptions> options, TimeProvider clock)
 {
     public const string Kind = "fine_tune";
     private const int MaxCandidates = 1_000;
@@ -41,15 +41,7 @@ public sealed class FineTuneCurator(EvaluatorDbContext db, IOptions<EvaluatorOpt
 
         // Top-scored answers: faithful at or above TopScore, and no score of the trace below one half.
         var from = now.AddHours(-loop.WindowHours);
-        var topTraceIds = await db.LoopScores.AsNoTracking()
-            .Where(s => s.ProjectId == projectId && s.Model == model && s.RecordedAt >= from && s.TraceId != null)
-            .GroupBy(s => s.TraceId!)
-            .Where(g => g.Any(s => s.Name == ScoreNames.Faithfulness && s.Value >= loop.TopScore) && g.Min(s => s.Value) >= 0.5)
-            .Select(g => new { TraceId = g.Key, Last = g.Max(s => s.RecordedAt) })
-            .OrderByDescending(g => g.Last)
-            .Select(g => g.TraceId)
-            .Take(MaxCandidates)
-            .ToListAsync(cancellationToken);
+        var topTraceIds = await window.TopScoredTraceIdsAsync(projectId, model, from, loop.TopScore, MaxCandidates, cancellationToken);
         var top = await db.EvaluatedTraces.AsNoTracking()
             .Where(t => t.ProjectId == projectId && topTraceIds.Contains(t.TraceId) && t.Question != null && t.Answer != null)
             .Select(t => new { t.TraceId, t.Question, t.Context, t.Answer })

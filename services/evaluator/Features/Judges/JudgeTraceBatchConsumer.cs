@@ -41,7 +41,7 @@ public sealed class JudgeTraceBatchConsumer(IServiceScopeFactory scopes, [FromKe
             throw;
         }
         if (!scores.IsEmpty)
-            await context.Publish(new ScoreRecordedBatch { Scores = [.. scores] }, context.CancellationToken);
+            await Loop.OwnScores.PublishAsync(context, new ScoreRecordedBatch { Scores = [.. scores] });
         progress.Finished(judged, traces.Count - judged, scores.Select(s => (s.Name, s.Status)), traces.Select(t => t.CompletedAt));
     }
 }

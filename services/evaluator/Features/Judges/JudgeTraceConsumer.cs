@@ -26,7 +26,7 @@ public sealed class JudgeTraceConsumer(JudgeEvaluation evaluation, [FromKeyedSer
             throw;
         }
         if (scores.Count > 0)
-            await context.Publish(new ScoreRecordedBatch { Scores = scores }, context.CancellationToken);
+            await Loop.OwnScores.PublishAsync(context, new ScoreRecordedBatch { Scores = scores });
         progress.Finished(scores.Count > 0 ? 1 : 0, scores.Count > 0 ? 0 : 1, scores.Select(s => (s.Name, s.Status)), [context.Message.CompletedAt]);
     }
 }

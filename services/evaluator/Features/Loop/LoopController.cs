@@ -6,10 +6,11 @@ using Microsoft.Extensions.Options;
 namespace LlmOps.Evaluator.Features.Loop;
 
 /// <summary>
-/// One pass of the loop over a project: read its window of scores (the latest per trace and metric), run the decision
-/// table, cluster knowledge gaps, and hand each diagnosis to the action book (which applies cooldowns and publishes).
+/// One pass of the loop over a project: read its window of scores (the latest per trace and metric, <see cref="LoopWindow"/>),
+/// run the decision table, cluster knowledge gaps, and hand each diagnosis to the action book (which applies cooldowns and
+/// publishes).
 /// </summary>
-public sealed class LoopController(EvaluatorDbContext db, ActionBook actions, IOptions<EvaluatorOptions> options, TimeProvider clock)
+public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, ActionBook actions, IOptions<EvaluatorOptions> options, TimeProvider clock)
 {
     /// <summary>Scores read per pass at most (the most recent): bounds a pass's cost on a very busy project.</summary>
     public const int MaxWindowScores = 200_000;
@@ -19,17 +20,7 @@ public sealed class LoopController(EvaluatorDbContext db, ActionBook actions, IO
         var loop = options.Value.Loop;
         var now = clock.GetUtcNow().UtcDateTime;
         var from = now.AddHours(-loop.WindowHours);
-        var rows = await db.LoopScores.AsNoTracking()
-            .Where(s => s.ProjectId == projectId && s.RecordedAt >= from)
-            .OrderByDescending(s => s.RecordedAt)
-            .Take(MaxWindowScores)
-            .Select(s => new { s.TraceId, s.Name, s.Value, s.PromptName, s.PromptVersion, s.Model, s.DataSourceId, s.RecordedAt })
-            .ToListAsync(cancellationToken);
-        // A re-scored trace (a later revision) counts once, with its latest score.
-        var points = rows.DistinctBy(r => (r.TraceId, r.Name))
-            .Select(r => new ScorePoint(r.TraceId!, r.Name, r.Value!.Value, r.PromptName, r.PromptVersion, r.Model, r.DataSourceId,
-                DateTime.SpecifyKind(r.RecordedAt, DateTimeKind.Utc)))
-            .ToList();
+        var points = await window.PointsAsync(projectId, from, MaxWindowScores, cancellationToken);
         if (points.Count == 0)
             return 0;
 

@@ -9,7 +9,8 @@ namespace LlmOps.Evaluator.Features.Loop;
 
 /// <summary>
 /// Keeps the scores the decision table reads (whoever recorded them: this evaluator, people, the API), once per score id,
-/// and marks their projects for the controller's next pass.
+/// and marks their projects for the controller's next pass. The evaluator's own instruction-check outcomes are not rows:
+/// they are masks on the trace row (<see cref="CheckOutcomes"/>); <see cref="LoopWindow"/> reads both.
 /// </summary>
 public sealed class LoopScores(EvaluatorDbContext db, LoopWork work)
 {
@@ -55,6 +56,9 @@ public sealed class LoopScores(EvaluatorDbContext db, LoopWork work)
         foreach (var project in kept.Select(s => s.ProjectId).Distinct(StringComparer.Ordinal))
             work.MarkDirty(project);
     }
+
+    /// <summary>For scores the window holds elsewhere (the check outcomes on the trace rows): the controller looks again.</summary>
+    public void MarkDirty(string projectId) => work.MarkDirty(projectId);
 }
 
 /// <summary>Projects with new scores since the controller last looked (one set per process; the ticker drains it).</summary>

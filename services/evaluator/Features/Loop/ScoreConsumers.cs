@@ -1,5 +1,6 @@
 using LlmOps.Contracts.Evaluation;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace LlmOps.Evaluator.Features.Loop;
 
@@ -28,16 +29,22 @@ public sealed class ScoreRecordedBatchConsumer(LoopScores scores) : IConsumer<Ba
         scores.RecordAsync(ScoreRecordedConsumer.Foreign(context.Message.SelectMany(m => m.Message.Scores ?? [])), context.CancellationToken);
 }
 
-/// <summary>Runs the controller over every project that received scores, a few times a second (debounced per project).</summary>
-public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, ILogger<LoopTicker> logger) : BackgroundService
+/// <summary>
+/// Runs the controller over every project that received scores: debounced, and at most once per project per
+/// <see cref="LoopOptions.MinPassIntervalMs"/> (<see cref="LoopPacer"/>).
+/// </summary>
+public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, IOptions<EvaluatorOptions> options, TimeProvider clock,
+    ILogger<LoopTicker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var pacer = new LoopPacer(TimeSpan.FromMilliseconds(options.Value.Loop.MinPassIntervalMs));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await work.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                var wait = pacer.NextDueIn(clock.GetUtcNow()) is { } due && due < TimeSpan.FromSeconds(1) ? due : TimeSpan.FromSeconds(1);
+                await work.WaitAsync(wait, stoppingToken);
                 // Let a burst of score batches land before reading the window.
                 await Task.Delay(100, stoppingToken);
             }
@@ -45,16 +52,18 @@ public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, ILogg
             {
                 return;
             }
-            foreach (var project in work.Drain())
+            foreach (var project in pacer.Due(work.Drain(), clock.GetUtcNow()))
             {
+                var started = clock.GetTimestamp();
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<LoopController>().EvaluateAsync(project, stoppingToken);
+                    pacer.Took(project, clock.GetElapsedTime(started));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Try again on the next pass (the broker or the database may be restarting).
+                    // Try again on a later pass (the broker or the database may be restarting).
                     logger.LogWarning(ex, "Loop pass over project {Project} failed; retrying", project);
                     work.MarkDirty(project);
                 }

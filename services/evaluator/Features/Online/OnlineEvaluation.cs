@@ -22,7 +22,7 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
 {
     private static readonly string[] TraceColumns =
         ["project_id", "trace_id", "revision", "question", "answer", "context", "reference", "prompt_name", "prompt_version", "model", "data_source_id",
-            "feature", "completed_at", "evaluated_at"];
+            "feature", "completed_at", "evaluated_at", "checks_run", "checks_failed", "checked_at"];
 
     private const int StoredTextChars = 8_000;
 
@@ -30,6 +30,7 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
     [
         NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text,
         NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.TimestampTz, NpgsqlDbType.TimestampTz,
+        NpgsqlDbType.Integer, NpgsqlDbType.Integer, NpgsqlDbType.TimestampTz,
     ];
 
     public sealed record Result(List<ScoreRecorded> Scores, int Evaluated, int Skipped);
@@ -38,8 +39,10 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
     {
         var maxChars = options.Value.MaxTextChars;
         var now = clock.GetUtcNow();
+        var loop = options.Value.Loop.Enabled;
         var scores = new List<ScoreRecorded>();
         var scored = new List<TraceCompleted>();
+        var checks = new Dictionary<(string, string), CheckOutcomes>();
         // The latest revision of each trace in the batch is the one that counts.
         foreach (var trace in traces.GroupBy(t => (t.ProjectId, t.TraceId)).Select(g => g.MaxBy(t => t.Revision)!))
         {
@@ -54,14 +57,22 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
                 var outcome = CheckRunner.Run(evaluator.Kind, evaluator.Settings, trace, maxChars);
                 scores.Add(Score(trace, evaluator, outcome, now));
             }
-            if (scores.Count > before)
-                scored.Add(trace);
+            if (scores.Count == before)
+                continue;
+            scored.Add(trace);
+            if (loop && CheckOutcomes.Fold(scores.Skip(before)) is { IsEmpty: false } outcomes)
+                checks[(trace.ProjectId, trace.TraceId)] = outcomes;
         }
 
         if (scored.Count > 0)
-            await RememberAsync(scored, now.UtcDateTime, cancellationToken);
-        if (options.Value.Loop.Enabled)
-            await loopScores.RecordAsync(scores, cancellationToken);
+            await RememberAsync(scored, now.UtcDateTime, cancellationToken, checks);
+        if (loop)
+        {
+            // The checks' outcomes went into the trace rows just written; the window keeps rows for the rest (RAG metrics).
+            await loopScores.RecordAsync(scores.Where(s => !CheckOutcomes.Holds(s)).ToList(), cancellationToken);
+            foreach (var project in checks.Keys.Select(k => k.Item1).Distinct(StringComparer.Ordinal))
+                loopScores.MarkDirty(project);
+        }
         return new Result(scores, scored.Count, traces.Count - scored.Count);
     }
 
@@ -110,7 +121,13 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
         return (hash >> 11) * (1.0 / (1UL << 53)) < rate;
     }
 
-    public async Task RememberAsync(IReadOnlyList<TraceCompleted> traces, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the traces (the latest revision wins) with their instruction checks' outcomes, when <paramref name="checks"/>
+    /// has them. A write without outcomes (the judge lane's) leaves the stored ones as they are; a re-check replaces the
+    /// outcomes of the checks it ran and keeps the others, as the latest score per trace and metric would.
+    /// </summary>
+    public async Task RememberAsync(IReadOnlyList<TraceCompleted> traces, DateTime now, CancellationToken cancellationToken,
+        IReadOnlyDictionary<(string, string), CheckOutcomes>? checks = null)
     {
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -122,7 +139,10 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
                 "ON CONFLICT (project_id, trace_id) DO UPDATE SET revision = excluded.revision, question = excluded.question, "
                 + "answer = excluded.answer, context = excluded.context, reference = excluded.reference, prompt_name = excluded.prompt_name, "
                 + "prompt_version = excluded.prompt_version, model = excluded.model, data_source_id = excluded.data_source_id, "
-                + "feature = excluded.feature, completed_at = excluded.completed_at, evaluated_at = excluded.evaluated_at "
+                + "feature = excluded.feature, completed_at = excluded.completed_at, evaluated_at = excluded.evaluated_at, "
+                + "checks_run = t.checks_run | excluded.checks_run, "
+                + "checks_failed = (t.checks_failed & ~excluded.checks_run) | excluded.checks_failed, "
+                + "checked_at = COALESCE(excluded.checked_at, t.checked_at) "
                 + "WHERE excluded.revision >= t.revision",
                 // One row per trace: a statement may not upsert the same key twice.
                 traces.GroupBy(t => (t.ProjectId, t.TraceId)).Select(g => g.MaxBy(t => t.Revision)!).ToList(), (t, values) =>
@@ -131,6 +151,8 @@ public sealed class OnlineEvaluation(EvaluatorDbContext db, EvaluatorCatalog cat
                     values.Add(t.RetrievedDocuments.Count == 0 ? null : Cut(string.Join("\n\n", t.RetrievedDocuments.Select(d => d.Content))));
                     values.Add(Cut(CheckRunner.Reference(t))); values.Add(t.PromptName); values.Add(t.PromptVersion); values.Add(t.Model);
                     values.Add(t.DataSourceId); values.Add(t.Feature); values.Add(t.CompletedAt.UtcDateTime); values.Add(now);
+                    var outcomes = checks?.GetValueOrDefault((t.ProjectId, t.TraceId)) ?? default;
+                    values.Add(outcomes.Run); values.Add(outcomes.Failed); values.Add(outcomes.IsEmpty ? null : now);
                 }, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

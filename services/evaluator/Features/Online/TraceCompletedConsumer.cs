@@ -28,7 +28,7 @@ public sealed class TraceCompletedConsumer(OnlineEvaluation evaluation, [FromKey
             throw;
         }
         if (result.Scores.Count > 0)
-            await context.Publish(new ScoreRecordedBatch { Scores = result.Scores }, context.CancellationToken);
+            await Loop.OwnScores.PublishAsync(context, new ScoreRecordedBatch { Scores = result.Scores });
         progress.Finished(result.Evaluated, result.Skipped, result.Scores.Select(s => (s.Name, s.Status)), traces.Select(t => t.CompletedAt));
     }
 }
