@@ -54,12 +54,10 @@ public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, IOpti
             }
             foreach (var project in pacer.Due(work.Drain(), clock.GetUtcNow()))
             {
-                var started = clock.GetTimestamp();
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<LoopController>().EvaluateAsync(project, stoppingToken);
-                    pacer.Took(project, clock.GetElapsedTime(started));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -41,18 +41,4 @@ public class LoopPacerTests
         Assert.Equal(["p"], pacer.Due(["p"], T0));
         Assert.Null(pacer.NextDueIn(T0));
     }
-
-    [Fact]
-    public void A_slow_pass_stretches_its_projects_interval_to_three_times_its_duration_and_a_quick_one_restores_it()
-    {
-        var pacer = new LoopPacer(Second);
-
-        Assert.Equal(["p"], pacer.Due(["p"], T0));
-        pacer.Took("p", TimeSpan.FromMilliseconds(800));
-        Assert.Empty(pacer.Due(["p"], T0.AddMilliseconds(2_000)));
-        Assert.Equal(TimeSpan.FromMilliseconds(400), pacer.NextDueIn(T0.AddMilliseconds(2_000)));
-        Assert.Equal(["p"], pacer.Due([], T0.AddMilliseconds(2_400)));
-        pacer.Took("p", TimeSpan.FromMilliseconds(100));
-        Assert.Equal(["p"], pacer.Due(["p"], T0.AddMilliseconds(3_400)));
-    }
 }
