@@ -18,30 +18,6 @@ public class MixedTrafficTests(ProcessesFixture fixture)
 
     private ServiceProcesses Platform => fixture.Platform;
 
-    /// <summary>Records the trace id the gateway answers with, for streamed answers too (the SDK hides their headers).</summary>
-    private sealed class TraceIdCapture : PipelinePolicy
-    {
-        public ConcurrentQueue<string> TraceIds { get; } = new();
-
-        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            ProcessNext(message, pipeline, currentIndex);
-            Keep(message);
-        }
-
-        public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            await ProcessNextAsync(message, pipeline, currentIndex);
-            Keep(message);
-        }
-
-        private void Keep(PipelineMessage message)
-        {
-            if (message.Response?.Headers.TryGetValue("x-llmops-trace-id", out var id) == true && id is not null)
-                TraceIds.Enqueue(id);
-        }
-    }
-
     [Fact]
     public async Task Streamed_and_plain_sdk_traffic_of_two_projects_is_traced_and_priced_and_the_cost_totals_agree_with_the_traces()
     {
@@ -56,12 +32,10 @@ public class MixedTrafficTests(ProcessesFixture fixture)
         // Both projects at once, each alternating plain and streamed requests, two models.
         var sent = await Task.WhenAll(projects.Select(async project =>
         {
-            var capture = new TraceIdCapture();
-            var options = new OpenAIClientOptions { Endpoint = new Uri(Platform[ServiceProcesses.InferenceProxy].BaseAddress, "v1") };
-            options.AddPolicy(capture, PipelinePosition.PerCall);
+            var headers = new GatewayHeaders(); // the trace ids the gateway answers with, streamed answers' too
             for (var i = 0; i < RequestsPerProject; i++)
             {
-                var chat = new ChatClient(i % 3 == 0 ? "sim-large" : "sim-small", new ApiKeyCredential(keys[project]), options);
+                var chat = headers.ChatClient(Platform[ServiceProcesses.InferenceProxy].BaseAddress, keys[project], i % 3 == 0 ? "sim-large" : "sim-small");
                 var question = new UserChatMessage($"Question {i} from {project} [[sim:tokens={10 + i}]]");
                 if (i % 2 == 0)
                 {
@@ -76,7 +50,7 @@ public class MixedTrafficTests(ProcessesFixture fixture)
                     Assert.True(parts > 0);
                 }
             }
-            return (Project: project, TraceIds: capture.TraceIds.ToList());
+            return (Project: project, TraceIds: headers.Answers.Select(a => a.TraceId).ToList());
         }));
 
         foreach (var (project, traceIds) in sent)

@@ -32,7 +32,7 @@ public sealed class SdkTraffic : IAsyncDisposable
 
     /// <summary>Starts sending through <paramref name="platform"/>'s gateway with <paramref name="projectKey"/>.</summary>
     public static SdkTraffic Start(ServiceProcesses platform, string projectKey, string label, int workers = 2) =>
-        new(new Uri(platform[ServiceProcesses.InferenceProxy].BaseAddress, "v1"), projectKey, label, workers);
+        new(platform[ServiceProcesses.InferenceProxy].BaseAddress, projectKey, label, workers);
 
     /// <summary>Trace ids of the requests that succeeded so far.</summary>
     public IReadOnlyList<string> TraceIds => _traceIds.ToList();
@@ -58,16 +58,14 @@ public sealed class SdkTraffic : IAsyncDisposable
 
     private async Task WorkAsync(Uri gateway, string projectKey, string label, int worker)
     {
-        var capture = new TraceIdCapture();
-        var options = new OpenAIClientOptions { Endpoint = gateway, NetworkTimeout = TimeSpan.FromSeconds(30) };
-        options.AddPolicy(capture, PipelinePosition.PerCall);
-        // The SDK's own retries would hide a failed request from the count.
-        options.RetryPolicy = new ClientRetryPolicy(maxRetries: 0);
-        var chat = new ChatClient("sim-small", new ApiKeyCredential(projectKey), options);
+        // One request at a time per worker; no SDK retries, which would hide a failed request from the count.
+        var headers = new GatewayHeaders();
+        var chat = headers.ChatClient(gateway, projectKey, "sim-small", TimeSpan.FromSeconds(30));
         for (var i = 0; !_stop.IsCancellationRequested; i++)
         {
             var question = new UserChatMessage($"{label} worker {worker} request {i} [[sim:tokens={5 + i % 7}]]");
             var clock = Stopwatch.StartNew();
+            headers.Answers.Clear();
             try
             {
                 if (i % 2 == 0)
@@ -85,9 +83,9 @@ public sealed class SdkTraffic : IAsyncDisposable
                         throw new InvalidOperationException("an empty stream");
                 }
                 _latencies.Enqueue(clock.Elapsed);
-                if (capture.Last is not { } traceId)
+                if (!headers.Answers.TryPeek(out var served))
                     throw new InvalidOperationException("no x-llmops-trace-id header");
-                _traceIds.Enqueue(traceId);
+                _traceIds.Enqueue(served.TraceId);
             }
             catch (Exception ex) when (ex is ClientResultException or InvalidOperationException or HttpRequestException or TaskCanceledException)
             {
@@ -101,32 +99,6 @@ public sealed class SdkTraffic : IAsyncDisposable
             {
                 return;
             }
-        }
-    }
-
-    /// <summary>The trace id of the last answer (one worker, one request at a time), streamed ones too: the SDK hides their headers.</summary>
-    private sealed class TraceIdCapture : PipelinePolicy
-    {
-        public string? Last { get; private set; }
-
-        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            Last = null;
-            ProcessNext(message, pipeline, currentIndex);
-            Keep(message);
-        }
-
-        public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            Last = null;
-            await ProcessNextAsync(message, pipeline, currentIndex);
-            Keep(message);
-        }
-
-        private void Keep(PipelineMessage message)
-        {
-            if (message.Response?.Headers.TryGetValue("x-llmops-trace-id", out var id) == true)
-                Last = id;
         }
     }
 

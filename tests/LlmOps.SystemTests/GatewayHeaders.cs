@@ -4,7 +4,7 @@ using System.Collections.Concurrent;
 using OpenAI;
 using OpenAI.Chat;
 
-namespace LlmOps.SystemTests.Scenarios;
+namespace LlmOps.SystemTests;
 
 /// <summary>
 /// What an application adds to the official OpenAI SDK to use the gateway's own features: request headers such as
@@ -29,10 +29,12 @@ public sealed class GatewayHeaders : PipelinePolicy
 
     public GatewayHeaders With(string name, string value) => With(name, () => value);
 
-    /// <summary>A chat client for <paramref name="model"/> on the gateway, without SDK retries (a refusal must surface).</summary>
-    public ChatClient ChatClient(Uri gateway, string key, string model)
+    /// <summary>A chat client for <paramref name="model"/> on the gateway, without SDK retries (a refusal or failure must surface).</summary>
+    public ChatClient ChatClient(Uri gateway, string key, string model, TimeSpan? networkTimeout = null)
     {
         var options = new OpenAIClientOptions { Endpoint = new Uri(gateway, "v1"), RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
+        if (networkTimeout is { } timeout)
+            options.NetworkTimeout = timeout;
         options.AddPolicy(this, PipelinePosition.PerCall);
         return new ChatClient(model, new ApiKeyCredential(key), options);
     }
