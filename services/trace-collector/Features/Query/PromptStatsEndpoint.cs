@@ -1,4 +1,3 @@
-using System.Globalization;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Http;
 using LlmOps.TraceCollector.Infrastructure;
@@ -32,8 +31,8 @@ public static class PromptStatsEndpoint
             return;
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        var fromValid = TryTime(from, out var fromTime);
-        if (!fromValid || !TryTime(to, out var toTime))
+        var fromValid = QueryTime.TryParse(from, out var fromTime);
+        if (!fromValid || !QueryTime.TryParse(to, out var toTime))
         {
             await ErrorResponses.WriteAsync(context, 400, "from and to are ISO-8601 times.", "invalid_query_parameter", fromValid ? "to" : "from");
             return;
@@ -74,16 +73,5 @@ public static class PromptStatsEndpoint
             .ToList();
         // The name is not echoed: a project key asking about another project's prompt learns nothing, not even that it asked.
         await context.Response.WriteAsJsonAsync(new { from = start, to = end, data }, context.RequestAborted);
-    }
-
-    private static bool TryTime(string? text, out DateTime? value)
-    {
-        value = null;
-        if (string.IsNullOrWhiteSpace(text))
-            return true;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            return false;
-        value = parsed.UtcDateTime;
-        return true;
     }
 }

@@ -51,9 +51,9 @@ public sealed record TraceListQuery
             Feature = Blank(p.Feature), ScoreName = Blank(p.ScoreName), Search = Blank(p.Search),
         };
 
-        if (!TryTime(p.From, out var from))
+        if (!QueryTime.TryParse(p.From, out var from))
             error = new("from", "'from' must be an ISO-8601 date or time, e.g. 2026-01-31T12:00:00Z.");
-        else if (!TryTime(p.To, out var to))
+        else if (!QueryTime.TryParse(p.To, out var to))
             error = new("to", "'to' must be an ISO-8601 date or time, e.g. 2026-01-31T12:00:00Z.");
         else if (from > to)
             error = new("from", "'from' must not be later than 'to'.");
@@ -139,17 +139,6 @@ public sealed record TraceListQuery
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
-    private static bool TryTime(string? text, out DateTime? value)
-    {
-        value = null;
-        if (Blank(text) is null)
-            return true;
-        // A time without an offset is read as UTC, the zone every stored time is in.
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            return false;
-        value = parsed.UtcDateTime;
-        return true;
-    }
 
     private static bool TryInt(string? text, out int? value)
     {

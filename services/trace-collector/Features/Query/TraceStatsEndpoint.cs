@@ -1,4 +1,3 @@
-using System.Globalization;
 using LlmOps.ServiceDefaults.Auth;
 using LlmOps.ServiceDefaults.Http;
 using LlmOps.ServiceDefaults.Storage;
@@ -33,8 +32,8 @@ public static class TraceStatsEndpoint
         string? interval, string? projectId, string? groupBy)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var fromValid = TryTime(from, out var fromTime);
-        if (!fromValid || !TryTime(to, out var toTime))
+        var fromValid = QueryTime.TryParse(from, out var fromTime);
+        if (!fromValid || !QueryTime.TryParse(to, out var toTime))
         {
             await ErrorResponses.WriteAsync(context, 400, "from and to are ISO-8601 times.", "invalid_query_parameter", fromValid ? "to" : "from");
             return;
@@ -95,16 +94,5 @@ public static class TraceStatsEndpoint
             from = start, to = end, interval = interval ?? "hour", groupBy = grouping == Grouping.None ? null : groupBy, data = buckets,
             groups = series, scores = scoreBuckets,
         }, context.RequestAborted);
-    }
-
-    private static bool TryTime(string? text, out DateTime? value)
-    {
-        value = null;
-        if (string.IsNullOrWhiteSpace(text))
-            return true;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            return false;
-        value = parsed.UtcDateTime;
-        return true;
     }
 }
