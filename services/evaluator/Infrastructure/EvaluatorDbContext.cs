@@ -90,6 +90,9 @@ public sealed class EvaluatorDbContext(DbContextOptions<EvaluatorDbContext> opti
             s.Property(x => x.RecordedAt).HasColumnName("recorded_at");
             // What the readers filter on: a project's window (migration 20261123000004_CheckOutcomesOnTraces).
             s.HasIndex(x => new { x.ProjectId, x.RecordedAt }).HasDatabaseName("ix_loop_scores_project_time");
+            // The latest score per trace and metric (migration 20261123000005_LatestLoopScorePerTrace): the upsert's key, and
+            // the fine-tune path's join of faithfulness with the same trace's context relevance.
+            s.HasIndex(x => new { x.ProjectId, x.TraceId, x.Name }).IsUnique().HasDatabaseName("ux_loop_scores_project_trace_name");
         });
 
         modelBuilder.Entity<ActionRecord>(a =>

@@ -53,8 +53,10 @@ public class CheckOutcomesMigrationTests
             var db = scope.ServiceProvider.GetRequiredService<EvaluatorDbContext>();
             var old = await db.EvaluatedTraces.AsNoTracking().SingleAsync(t => t.TraceId == "old-60");
             Assert.Equal((0, 0, null), (old.ChecksRun, old.ChecksFailed, old.CheckedAt));
-            var points = await scope.ServiceProvider.GetRequiredService<LoopWindow>().PointsAsync("project-a", now.AddHours(-24), 200_000, CancellationToken.None);
-            Assert.Equal((100, 20), (points.Count, points.Count(p => p.Value == 0)));
+            var window = scope.ServiceProvider.GetRequiredService<LoopWindow>();
+            var bounds = await window.BoundsAsync("project-a", now.AddHours(-24), 200_000, CancellationToken.None);
+            var summary = await window.SummaryAsync("project-a", bounds, new LoopOptions(), CancellationToken.None);
+            Assert.Equal((100, 20), (summary.Checks.Sum(c => c.N), summary.Checks.Sum(c => c.Failing)));
         }
 
         // One more v2 trace after the upgrade, its outcome kept as a mask: alone it is far below the 30 samples a judgement needs.

@@ -3,6 +3,7 @@ using LlmOps.Contracts.Tracing;
 using LlmOps.Evaluator.Features.Loop;
 using LlmOps.Evaluator.Features.Online;
 using LlmOps.Evaluator.Infrastructure;
+using LlmOps.Evaluator.Tests.Unit.Loop;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +12,8 @@ namespace LlmOps.Evaluator.Tests.Storage;
 /// <summary>
 /// The window reader on the real store (SQLite, or PostgreSQL with LLMOPS_EVALUATOR_TESTS_ON_POSTGRES=1): the same check
 /// outcomes kept as loop_scores rows (how they were stored before the masks) and as masks on the trace rows read alike
-/// for all three readers — the controller's points, drift's failure counts and the fine-tune curator's top traces.
+/// for all three readers — the controller's counts and failing traces, drift's failure counts and the fine-tune curator's
+/// top traces — and the counts are what the stored scores say.
 /// </summary>
 public sealed class LoopWindowTests : IAsyncLifetime
 {
@@ -66,32 +68,104 @@ public sealed class LoopWindowTests : IAsyncLifetime
         return await read(scope.ServiceProvider.GetRequiredService<LoopWindow>());
     }
 
-    [Fact]
-    public async Task Check_masks_give_the_controller_the_same_points_as_the_rows_they_replace()
+    private static readonly LoopOptions Options = new() { MinSamples = 5 };
+
+    private Task<WindowSummary> SummaryAsync(string project, DateTime from, int max = 200_000) => ReadAsync(async w =>
+        await w.SummaryAsync(project, await w.BoundsAsync(project, from, max, CancellationToken.None), Options, CancellationToken.None));
+
+    private async Task<List<ScorePoint>> PointsAsync(string project, DateTime from)
     {
-        await StoreBothWaysAsync();
+        await using var scope = _host.Host.Services.CreateAsyncScope();
+        return await StoredPoints.ReadAsync(scope.ServiceProvider.GetRequiredService<EvaluatorDbContext>(), project, from);
+    }
 
-        var fromRows = await ReadAsync(w => w.PointsAsync("rows", Now.AddHours(-48), 200_000, CancellationToken.None));
-        var fromMasks = await ReadAsync(w => w.PointsAsync("masks", Now.AddHours(-48), 200_000, CancellationToken.None));
+    private static WindowSummary Sorted(WindowSummary summary) => new(
+        summary.Checks.OrderBy(c => c.PromptName).ThenBy(c => c.Version).ThenBy(c => c.Metric).ToList(),
+        summary.Sources.OrderBy(c => c.DataSource).ThenBy(c => c.Metric).ToList(),
+        summary.Grounded.OrderBy(c => c.Model).ThenBy(c => c.PromptName).ThenBy(c => c.Version).ToList());
 
-        // 40 faithfulness, 40 JSON, 40 regex and 20 length scores.
-        Assert.Equal(140, fromRows.Count);
-        Assert.Equal(fromRows.OrderBy(p => p.TraceId).ThenBy(p => p.Name), fromMasks.OrderBy(p => p.TraceId).ThenBy(p => p.Name));
-        Assert.Equal(10, fromMasks.Count(p => p.Name == ScoreNames.JsonValid && p.Value == 0));
+    private static void AssertSame(WindowSummary expected, WindowSummary actual)
+    {
+        (expected, actual) = (Sorted(expected), Sorted(actual));
+        Assert.Equal(expected.Checks, actual.Checks);
+        Assert.Equal(expected.Sources, actual.Sources);
+        Assert.Equal(expected.Grounded, actual.Grounded);
     }
 
     [Fact]
-    public async Task Only_the_newest_points_of_a_window_count_and_only_from_its_start()
+    public async Task The_database_counts_the_window_as_the_scores_it_holds_say_and_masks_count_like_the_rows_they_replace()
     {
         await StoreBothWaysAsync();
 
-        var recent = await ReadAsync(w => w.PointsAsync("masks", Now.AddHours(-1), 200_000, CancellationToken.None));
-        var capped = await ReadAsync(w => w.PointsAsync("masks", Now.AddHours(-48), 50, CancellationToken.None));
+        var fromRows = await SummaryAsync("rows", Now.AddHours(-48));
+        var fromMasks = await SummaryAsync("masks", Now.AddHours(-48));
 
-        // Traces 20–39 are recent: 20 faithfulness, 20 JSON, 20 regex and 10 length scores.
-        Assert.Equal(70, recent.Count);
-        Assert.Equal(50, capped.Count);
-        Assert.All(capped, p => Assert.Equal(Now.AddMinutes(-30), p.RecordedAt));
+        AssertSame(PointWindow.Summarize(await PointsAsync("rows", Now.AddHours(-48)), Options), fromRows);
+        AssertSame(fromRows, fromMasks);
+        // 40 JSON checks on two versions, traces 0, 4, ..., 36 failing.
+        Assert.Equal((40, 10), (fromMasks.Checks.Where(c => c.Metric == ScoreNames.JsonValid).Sum(c => c.N),
+            fromMasks.Checks.Where(c => c.Metric == ScoreNames.JsonValid).Sum(c => c.Failing)));
+    }
+
+    [Fact]
+    public async Task A_failing_set_reads_the_same_traces_from_rows_masks_and_the_scores_themselves()
+    {
+        await StoreBothWaysAsync();
+        var points = await PointsAsync("rows", Now.AddHours(-48));
+        var sets = new[]
+        {
+            new FailingSet { Metric = ScoreNames.JsonValid, Below = 0.5, Versions = [new PromptVersionKey("answer", 1)] },
+            new FailingSet { Metric = ScoreNames.Regex, Below = 0.5, Model = "m2" },
+            new FailingSet { Metric = ScoreNames.Faithfulness, Below = 0.9, DataSource = "kb", Versions = [new PromptVersionKey("answer", 1), new PromptVersionKey("answer", 2)] },
+        };
+
+        foreach (var set in sets)
+        {
+            var expected = PointWindow.Failing(points, set);
+            Assert.NotEmpty(expected);
+            foreach (var project in new[] { "rows", "masks" })
+            {
+                var actual = await ReadAsync(async w => await w.FailingTraceIdsAsync(project, set,
+                    await w.BoundsAsync(project, Now.AddHours(-48), 200_000, CancellationToken.None), 1_000, CancellationToken.None));
+                Assert.Equal(expected.Order(), actual.Order());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Only_the_newest_scores_of_a_window_count_and_only_from_its_start()
+    {
+        await StoreBothWaysAsync();
+
+        var recent = await SummaryAsync("masks", Now.AddHours(-1));
+        var capped = await SummaryAsync("masks", Now.AddHours(-48), max: 15);
+
+        // Traces 20–39 are recent: 20 JSON checks (5 failing) and 20 faithfulness scores.
+        Assert.Equal((20, 5), (recent.Checks.Where(c => c.Metric == ScoreNames.JsonValid).Sum(c => c.N), recent.Checks.Where(c => c.Metric == ScoreNames.JsonValid).Sum(c => c.Failing)));
+        Assert.Equal(20, recent.Sources.Single(c => c.Metric == ScoreNames.Faithfulness).N);
+        // Capped at 15 newest: everything recent (all stored at one instant, so the cut keeps the whole instant), nothing older.
+        AssertSame(recent, capped);
+    }
+
+    [Fact]
+    public async Task A_rescore_replaces_a_traces_row_and_an_older_or_redelivered_score_changes_nothing()
+    {
+        var trace = Traces.Trace("project-r", "q", "a", traceId: "rescored", dataSource: "kb");
+        var first = Score(trace, ScoreNames.ContextRelevance, 0.1, Now.AddMinutes(-10));
+        var second = Score(trace, ScoreNames.ContextRelevance, 0.9, Now.AddMinutes(-5));
+        await using (var scope = _host.Host.Services.CreateAsyncScope())
+        {
+            var scores = scope.ServiceProvider.GetRequiredService<LoopScores>();
+            await scores.RecordAsync([first], CancellationToken.None);
+            await scores.RecordAsync([second, first], CancellationToken.None);
+            await scores.RecordAsync([first], CancellationToken.None);
+        }
+
+        var summary = await SummaryAsync("project-r", Now.AddHours(-1));
+        Assert.Equal(new SourceCount("kb", ScoreNames.ContextRelevance, 1, 0, 0), Assert.Single(summary.Sources));
+        await using var read = _host.Host.Services.CreateAsyncScope();
+        var row = await read.ServiceProvider.GetRequiredService<EvaluatorDbContext>().LoopScores.AsNoTracking().SingleAsync(s => s.ProjectId == "project-r");
+        Assert.Equal((second.ScoreId, 0.9), (row.ScoreId, row.Value!.Value));
     }
 
     [Fact]
@@ -145,7 +219,7 @@ public sealed class LoopWindowTests : IAsyncLifetime
             // The judge lane stores the trace again with no check outcomes.
             await online.RememberAsync([first], Now.AddMinutes(-5), CancellationToken.None);
         }
-        var afterJudge = await ReadAsync(w => w.PointsAsync("project-a", Now.AddHours(-1), 100, CancellationToken.None));
+        var afterJudge = await PointsAsync("project-a", Now.AddHours(-1));
         Assert.Equal([(ScoreNames.JsonValid, 0.0, Now.AddMinutes(-10)), (ScoreNames.Regex, 1.0, Now.AddMinutes(-10))],
             afterJudge.Select(p => (p.Name, p.Value, p.RecordedAt)).OrderBy(p => p.Name).ToList());
 
@@ -154,7 +228,7 @@ public sealed class LoopWindowTests : IAsyncLifetime
             await scope.ServiceProvider.GetRequiredService<OnlineEvaluation>().RememberAsync([second], Now, CancellationToken.None,
                 new Dictionary<(string, string), CheckOutcomes> { [("project-a", "recheck")] = CheckOutcomes.Fold([Score(second, ScoreNames.JsonValid, 1, Now)]) });
         }
-        var afterRecheck = await ReadAsync(w => w.PointsAsync("project-a", Now.AddHours(-1), 100, CancellationToken.None));
+        var afterRecheck = await PointsAsync("project-a", Now.AddHours(-1));
         Assert.Equal([(ScoreNames.JsonValid, 1.0), (ScoreNames.Regex, 1.0)], afterRecheck.Select(p => (p.Name, p.Value)).OrderBy(p => p.Name).ToList());
 
         await using (var scope = _host.Host.Services.CreateAsyncScope())

@@ -24,6 +24,9 @@ public readonly record struct CheckOutcomes(int Run, int Failed)
 
     public bool IsEmpty => Run == 0;
 
+    /// <summary>The mask bit that stands for a check, or null for a metric the masks do not hold.</summary>
+    public static int? BitOf(string metric) => Bits.TryGetValue(metric, out var bit) ? 1 << bit : null;
+
     /// <summary>
     /// Whether a score is one the masks hold: a defined outcome of an instruction check, for a trace (what
     /// <see cref="LoopScores"/> would otherwise have kept as a row).

@@ -2,10 +2,6 @@ using LlmOps.Contracts.Actions;
 
 namespace LlmOps.Evaluator.Features.Loop;
 
-/// <summary>One score in the loop's window (the latest per trace and name).</summary>
-public sealed record ScorePoint(string TraceId, string Name, double Value, string? PromptName, int? PromptVersion, string? Model,
-    string? DataSourceId, DateTime RecordedAt);
-
 /// <summary>What the decision table concluded, before cooldowns and publishing.</summary>
 public sealed record Diagnosis
 {
@@ -20,11 +16,23 @@ public sealed record Diagnosis
     public int? ToVersion { get; init; }
     public string? Model { get; init; }
     public string? DataSourceId { get; init; }
+    /// <summary>The traces counted as failing: described by the table (<see cref="Failing"/>), read and filled in by the controller.</summary>
     public IReadOnlyList<string> FailingTraceIds { get; init; } = [];
+
+    /// <summary>Which traces failed, for the controller to read; null when the diagnosis lists them itself.</summary>
+    public FailingSet? Failing { get; init; }
+
+    /// <summary>The diagnosis with its failing traces read (newest first) and the first <paramref name="examples"/> of them as its evidence's examples.</summary>
+    public Diagnosis WithFailingTraces(IReadOnlyList<string> traceIds, int examples) => this with
+    {
+        FailingTraceIds = traceIds,
+        Evidence = Evidence with { ExampleTraceIds = traceIds.Take(examples).ToList() },
+    };
 }
 
 /// <summary>
-/// The loop controller's decision table (docs/evaluation.md): which repair path a window of scores calls for.
+/// The loop controller's decision table (docs/evaluation.md): which repair path a window of scores calls for, decided on
+/// the window's counts (<see cref="WindowSummary"/>).
 /// <list type="bullet">
 /// <item>Prompt path: a format / instruction check (JSON, schema, entities, length, refusal, PII, language) fails on the
 /// current prompt version (Wilson lower bound of its failure rate above the threshold). An earlier version with enough
@@ -50,38 +58,30 @@ public static class DecisionTable
         ScoreNames.Refusal, ScoreNames.PiiLeak, ScoreNames.Language,
     };
 
-    public static List<Diagnosis> Diagnose(IReadOnlyList<ScorePoint> points, LoopOptions options, DateTime windowFrom, DateTime windowTo)
+    public static List<Diagnosis> Diagnose(WindowSummary summary, LoopOptions options, DateTime windowFrom, DateTime windowTo)
     {
         var diagnoses = new List<Diagnosis>();
         var window = new Window(windowFrom, windowTo);
 
-        foreach (var group in points.Where(p => InstructionMetrics.Contains(p.Name) && p.PromptName is not null && p.PromptVersion is not null)
-                     .GroupBy(p => (p.PromptName!, p.Name)).OrderBy(g => g.Key))
+        foreach (var group in summary.Checks.Where(c => InstructionMetrics.Contains(c.Metric))
+                     .GroupBy(c => (c.PromptName, c.Metric)).OrderBy(g => g.Key))
         {
-            var failures = group.Select(p => (Point: p, Failed: p.Value < 0.5)).ToList();
-            if (PromptDiagnosis(group.Key.Item1, group.Key.Item2, failures, options, window) is { } diagnosis)
+            var versions = group.Select(c => new VersionStats(c.Version, c.N, c.Failing, c.LastSeen)).ToList();
+            if (PromptDiagnosis(group.Key.PromptName, group.Key.Metric, versions, 0.5, model: null, options, window) is { } diagnosis)
                 diagnoses.Add(diagnosis);
         }
 
-        diagnoses.AddRange(RetrievalDiagnoses(points, options, window));
-        diagnoses.AddRange(FineTuneDiagnoses(points, options, window));
+        diagnoses.AddRange(RetrievalDiagnoses(summary.Sources, options, window));
+        diagnoses.AddRange(FineTuneDiagnoses(summary.Grounded, options, window));
         return diagnoses;
     }
 
-    /// <summary>Traces whose retrieval found nothing relevant: the controller clusters their queries into knowledge gaps.</summary>
-    public static List<ScorePoint> GapCandidates(IReadOnlyList<ScorePoint> points, LoopOptions options) =>
-        points.Where(p => p.Name == ScoreNames.ContextRelevance && p.Value <= options.GapRelevance).ToList();
-
     private readonly record struct Window(DateTime From, DateTime To);
 
-    private static Diagnosis? PromptDiagnosis(string promptName, string metric, List<(ScorePoint Point, bool Failed)> scores, LoopOptions options,
-        Window window)
+    private static Diagnosis? PromptDiagnosis(string promptName, string metric, List<VersionStats> scored, double failingBelow, string? model,
+        LoopOptions options, Window window)
     {
-        var versions = scores.GroupBy(s => s.Point.PromptVersion!.Value)
-            .Select(g => new VersionStats(g.Key, g.Count(), g.Count(s => s.Failed), g.Max(s => s.Point.RecordedAt),
-                g.Where(s => s.Failed).OrderByDescending(s => s.Point.RecordedAt).Select(s => s.Point.TraceId).ToList()))
-            .Where(v => v.N >= options.MinSamples)
-            .ToList();
+        var versions = scored.Where(v => v.N >= options.MinSamples).ToList();
         if (versions.Count == 0)
             return null;
         // The version traffic is on now: the one scored last.
@@ -96,8 +96,13 @@ public static class DecisionTable
                         && Statistics.Wilson(v.Failures, v.N, options.Alpha).Low <= options.FailureRateThreshold)
             .OrderBy(v => v.Rate).ThenByDescending(v => v.Version)
             .FirstOrDefault();
-        var evidence = Evidence(metric, current.N, current.Failures, interval, window, current.FailingTraces, options,
+        var evidence = Evidence(metric, current.N, current.Failures, interval, window, options,
             better is null ? null : (better.N, better.Rate), better is null ? Method : ComparisonMethod);
+        var failing = new FailingSet
+        {
+            Metric = metric, Below = failingBelow, Versions = [new PromptVersionKey(promptName, current.Version)], Model = model,
+            RelevantAtLeast = metric == ScoreNames.Faithfulness ? options.RelevanceThreshold : null,
+        };
         if (better is not null)
         {
             return new Diagnosis
@@ -112,7 +117,7 @@ public static class DecisionTable
                 PromptName = promptName,
                 PromptVersion = current.Version,
                 ToVersion = better.Version,
-                FailingTraceIds = current.FailingTraces,
+                Failing = failing,
             };
         }
         return new Diagnosis
@@ -126,31 +131,26 @@ public static class DecisionTable
             Evidence = evidence,
             PromptName = promptName,
             PromptVersion = current.Version,
-            FailingTraceIds = current.FailingTraces,
+            Failing = failing,
         };
     }
 
-    private static IEnumerable<Diagnosis> RetrievalDiagnoses(IReadOnlyList<ScorePoint> points, LoopOptions options, Window window)
+    private static IEnumerable<Diagnosis> RetrievalDiagnoses(IReadOnlyList<SourceCount> sources, LoopOptions options, Window window)
     {
-        var bySource = points.Where(p => p.Name is ScoreNames.ContextRelevance or ScoreNames.ContextRecall or ScoreNames.Faithfulness)
-            .GroupBy(p => p.DataSourceId ?? "").OrderBy(g => g.Key);
-        foreach (var source in bySource)
+        foreach (var source in sources.GroupBy(s => s.DataSource).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var faithfulness = source.Where(p => p.Name == ScoreNames.Faithfulness).ToList();
-            var unfaithful = faithfulness.Count(p => p.Value < options.FaithfulnessThreshold);
             // Answers that are significantly unfaithful point elsewhere (the fine-tune or prompt path), not at retrieval alone.
-            if (faithfulness.Count >= options.MinSamples && Statistics.Wilson(unfaithful, faithfulness.Count, options.Alpha).Low > options.FailureRateThreshold)
+            if (source.FirstOrDefault(s => s.Metric == ScoreNames.Faithfulness) is { } faithfulness && faithfulness.N >= options.MinSamples
+                && Statistics.Wilson(faithfulness.Failing, faithfulness.N, options.Alpha).Low > options.FailureRateThreshold)
                 continue;
             foreach (var metric in new[] { ScoreNames.ContextRelevance, ScoreNames.ContextRecall })
             {
-                var scores = source.Where(p => p.Name == metric).ToList();
-                if (scores.Count < options.MinSamples)
+                if (source.FirstOrDefault(s => s.Metric == metric) is not { } scores || scores.N < options.MinSamples)
                     continue;
-                var misses = scores.Where(p => p.Value < options.RelevanceThreshold).OrderByDescending(p => p.RecordedAt).ToList();
-                var interval = Statistics.Wilson(misses.Count, scores.Count, options.Alpha);
+                var interval = Statistics.Wilson(scores.Failing, scores.N, options.Alpha);
                 if (interval.Low <= options.FailureRateThreshold)
                     continue;
-                var rate = (double)misses.Count / scores.Count;
+                var rate = (double)scores.Failing / scores.N;
                 var name = source.Key.Length == 0 ? "the default retriever" : $"data source {source.Key}";
                 yield return new Diagnosis
                 {
@@ -158,40 +158,29 @@ public static class DecisionTable
                     Kind = ActionKinds.RetrievalImprovement,
                     Subject = $"rag:{source.Key}:{metric}",
                     Metric = metric,
-                    Summary = $"{metric} below {options.RelevanceThreshold} on {Percent(rate)} of {name}'s queries (n={scores.Count}) while answers "
+                    Summary = $"{metric} below {options.RelevanceThreshold} on {Percent(rate)} of {name}'s queries (n={scores.N}) while answers "
                               + "stay faithful to what was retrieved: improve retrieval or the index.",
-                    Evidence = Evidence(metric, scores.Count, misses.Count, interval, window, misses.Select(p => p.TraceId).ToList(), options),
+                    Evidence = Evidence(metric, scores.N, scores.Failing, interval, window, options),
                     DataSourceId = source.Key.Length == 0 ? null : source.Key,
-                    FailingTraceIds = misses.Select(p => p.TraceId).ToList(),
+                    Failing = new FailingSet { Metric = metric, Below = options.RelevanceThreshold, DataSource = source.Key },
                 };
                 break;
             }
         }
     }
 
-    private static IEnumerable<Diagnosis> FineTuneDiagnoses(IReadOnlyList<ScorePoint> points, LoopOptions options, Window window)
+    private static IEnumerable<Diagnosis> FineTuneDiagnoses(IReadOnlyList<GroundedCount> grounded, LoopOptions options, Window window)
     {
-        var relevantTraces = points.Where(p => p.Name == ScoreNames.ContextRelevance && p.Value >= options.RelevanceThreshold)
-            .Select(p => p.TraceId).ToHashSet(StringComparer.Ordinal);
-        var grounded = points.Where(p => p.Name == ScoreNames.Faithfulness && relevantTraces.Contains(p.TraceId)).ToList();
-        foreach (var model in grounded.GroupBy(p => p.Model ?? "").OrderBy(g => g.Key))
+        foreach (var model in grounded.GroupBy(g => g.Model).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var byVersion = model.Where(p => p.PromptName is not null && p.PromptVersion is not null)
-                .GroupBy(p => (p.PromptName!, p.PromptVersion!.Value))
-                .Select(g => (Key: g.Key, Scores: g.ToList()))
-                .Where(g => g.Scores.Count >= options.MinSamples)
-                .ToList();
-            var failing = byVersion.Where(g =>
-            {
-                var failures = g.Scores.Count(p => p.Value < options.FaithfulnessThreshold);
-                return Statistics.Wilson(failures, g.Scores.Count, options.Alpha).Low > options.FailureRateThreshold;
-            }).ToList();
+            var byVersion = model.Where(g => g.N >= options.MinSamples).ToList();
+            var failing = byVersion.Where(g => Statistics.Wilson(g.Failing, g.N, options.Alpha).Low > options.FailureRateThreshold).ToList();
+            var modelId = model.Key.Length == 0 ? null : model.Key;
             if (failing.Count >= 2)
             {
-                var scores = failing.SelectMany(g => g.Scores).ToList();
-                var failed = scores.Where(p => p.Value < options.FaithfulnessThreshold).OrderByDescending(p => p.RecordedAt).ToList();
-                var interval = Statistics.Wilson(failed.Count, scores.Count, options.Alpha);
-                var versions = string.Join(", ", failing.Select(g => $"{g.Key.Item1} v{g.Key.Item2}"));
+                int n = failing.Sum(g => g.N), failed = failing.Sum(g => g.Failing);
+                var interval = Statistics.Wilson(failed, n, options.Alpha);
+                var versions = string.Join(", ", failing.Select(g => $"{g.PromptName} v{g.Version}"));
                 var modelName = model.Key.Length == 0 ? "the model" : model.Key;
                 yield return new Diagnosis
                 {
@@ -199,32 +188,35 @@ public static class DecisionTable
                     Kind = ActionKinds.FineTuneCuration,
                     Subject = $"fine_tune:{model.Key}",
                     Metric = ScoreNames.Faithfulness,
-                    Summary = $"{modelName} answers unfaithfully to relevant context on {Percent((double)failed.Count / scores.Count)} of traces "
-                              + $"(n={scores.Count}) across {failing.Count} prompt versions ({versions}): curate fine-tune examples.",
-                    Evidence = Evidence(ScoreNames.Faithfulness, scores.Count, failed.Count, interval, window, failed.Select(p => p.TraceId).ToList(), options),
-                    Model = model.Key.Length == 0 ? null : model.Key,
-                    FailingTraceIds = failed.Select(p => p.TraceId).ToList(),
+                    Summary = $"{modelName} answers unfaithfully to relevant context on {Percent((double)failed / n)} of traces "
+                              + $"(n={n}) across {failing.Count} prompt versions ({versions}): curate fine-tune examples.",
+                    Evidence = Evidence(ScoreNames.Faithfulness, n, failed, interval, window, options),
+                    Model = modelId,
+                    Failing = new FailingSet
+                    {
+                        Metric = ScoreNames.Faithfulness, Below = options.FaithfulnessThreshold, Model = model.Key,
+                        Versions = failing.Select(g => new PromptVersionKey(g.PromptName, g.Version)).ToList(), RelevantAtLeast = options.RelevanceThreshold,
+                    },
                 };
             }
             else if (failing.Count == 1)
             {
                 // One version alone: a prompt problem. Compare it with the same prompt's other versions.
-                var prompt = failing[0].Key.Item1;
-                var scores = byVersion.Where(g => g.Key.Item1 == prompt).SelectMany(g => g.Scores)
-                    .Select(p => (Point: p, Failed: p.Value < options.FaithfulnessThreshold)).ToList();
-                if (PromptDiagnosis(prompt, ScoreNames.Faithfulness, scores, options, window) is { } diagnosis)
-                    yield return diagnosis with { Model = model.Key.Length == 0 ? null : model.Key };
+                var prompt = failing[0].PromptName;
+                var versions = byVersion.Where(g => g.PromptName == prompt).Select(g => new VersionStats(g.Version, g.N, g.Failing, g.LastSeen)).ToList();
+                if (PromptDiagnosis(prompt, ScoreNames.Faithfulness, versions, options.FaithfulnessThreshold, model.Key, options, window) is { } diagnosis)
+                    yield return diagnosis with { Model = modelId };
             }
         }
     }
 
-    private sealed record VersionStats(int Version, int N, int Failures, DateTime LastSeen, List<string> FailingTraces)
+    private sealed record VersionStats(int Version, int N, int Failures, DateTime LastSeen)
     {
         public double Rate => (double)Failures / N;
     }
 
-    private static ActionEvidence Evidence(string metric, int n, int failures, Statistics.Interval interval, Window window,
-        IReadOnlyList<string> failingTraces, LoopOptions options, (int N, double Rate)? baseline = null, string method = Method) => new()
+    /// <summary>The evidence without its example traces: the controller adds them once it has read the failing set.</summary>
+    private static ActionEvidence Evidence(string metric, int n, int failures, Statistics.Interval interval, Window window, LoopOptions options, (int N, double Rate)? baseline = null, string method = Method) => new()
     {
         Metric = metric,
         SampleSize = n,
@@ -237,7 +229,6 @@ public static class DecisionTable
         BaselineRate = baseline?.Rate,
         WindowFrom = new DateTimeOffset(DateTime.SpecifyKind(window.From, DateTimeKind.Utc)),
         WindowTo = new DateTimeOffset(DateTime.SpecifyKind(window.To, DateTimeKind.Utc)),
-        ExampleTraceIds = failingTraces.Take(options.Examples).ToList(),
     };
 
     private static string Percent(double rate) => rate.ToString("P1", System.Globalization.CultureInfo.InvariantCulture);

@@ -6,26 +6,38 @@ using Microsoft.Extensions.Options;
 namespace LlmOps.Evaluator.Features.Loop;
 
 /// <summary>
-/// One pass of the loop over a project: read its window of scores (the latest per trace and metric, <see cref="LoopWindow"/>),
-/// run the decision table, cluster knowledge gaps, and hand each diagnosis to the action book (which applies cooldowns and
-/// publishes).
+/// One pass of the loop over a project: count its window in the database (<see cref="LoopWindow.SummaryAsync"/>), run the
+/// decision table on the counts, read the failing traces only of what it diagnosed, cluster knowledge gaps, and hand each
+/// diagnosis to the action book (which applies cooldowns and publishes). A pass's cost follows the number of prompt
+/// versions and data sources, not the traffic: the evaluator keeps no copy of the window.
 /// </summary>
 public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, ActionBook actions, IOptions<EvaluatorOptions> options, TimeProvider clock)
 {
-    /// <summary>Scores read per pass at most (the most recent): bounds a pass's cost on a very busy project.</summary>
+    /// <summary>Scores (and checked traces) counted per pass at most, the most recent: bounds a pass's cost on a very busy project.</summary>
     public const int MaxWindowScores = 200_000;
+
+    /// <summary>Failing traces read per diagnosis at most (its examples, the fine-tune curator's candidates, a gap's queries).</summary>
+    public const int MaxFailingTraces = 2_000;
 
     public async Task<int> EvaluateAsync(string projectId, CancellationToken cancellationToken)
     {
         var loop = options.Value.Loop;
         var now = clock.GetUtcNow().UtcDateTime;
         var from = now.AddHours(-loop.WindowHours);
-        var points = await window.PointsAsync(projectId, from, MaxWindowScores, cancellationToken);
-        if (points.Count == 0)
+        var bounds = await window.BoundsAsync(projectId, from, MaxWindowScores, cancellationToken);
+        var summary = await window.SummaryAsync(projectId, bounds, loop, cancellationToken);
+        if (summary.IsEmpty)
             return 0;
 
-        var diagnoses = DecisionTable.Diagnose(points, loop, from, now);
-        diagnoses.AddRange(await KnowledgeGapDiagnosesAsync(projectId, points, loop, from, now, cancellationToken));
+        var diagnoses = new List<Diagnosis>();
+        foreach (var diagnosis in DecisionTable.Diagnose(summary, loop, from, now))
+        {
+            var failing = diagnosis.Failing is { } set
+                ? await window.FailingTraceIdsAsync(projectId, set, bounds, MaxFailingTraces, cancellationToken)
+                : diagnosis.FailingTraceIds;
+            diagnoses.Add(diagnosis.WithFailingTraces(failing, loop.Examples));
+        }
+        diagnoses.AddRange(await KnowledgeGapDiagnosesAsync(projectId, summary, bounds, loop, from, now, cancellationToken));
         var proposed = 0;
         foreach (var diagnosis in diagnoses)
             if (await actions.ProposeAsync(projectId, diagnosis, cancellationToken))
@@ -33,21 +45,22 @@ public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, Act
         return proposed;
     }
 
-    private async Task<List<Diagnosis>> KnowledgeGapDiagnosesAsync(string projectId, List<ScorePoint> points, LoopOptions loop, DateTime from, DateTime to,
-        CancellationToken cancellationToken)
+    private async Task<List<Diagnosis>> KnowledgeGapDiagnosesAsync(string projectId, WindowSummary summary, LoopWindow.Bounds bounds, LoopOptions loop,
+        DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         var result = new List<Diagnosis>();
-        foreach (var source in DecisionTable.GapCandidates(points, loop).GroupBy(p => p.DataSourceId ?? "").OrderBy(g => g.Key))
+        foreach (var source in summary.Sources.Where(s => s.Metric == ScoreNames.ContextRelevance && s.GapCandidates >= loop.KnowledgeGapMinQueries)
+                     .OrderBy(s => s.DataSource, StringComparer.Ordinal))
         {
-            if (source.Count() < loop.KnowledgeGapMinQueries)
-                continue;
-            var ids = source.OrderBy(p => p.RecordedAt).Select(p => p.TraceId).Take(2_000).ToList();
+            var ids = await window.GapCandidatesAsync(projectId, source.DataSource, loop.GapRelevance, bounds, MaxFailingTraces, cancellationToken);
             var questions = await db.EvaluatedTraces.AsNoTracking()
                 .Where(t => t.ProjectId == projectId && ids.Contains(t.TraceId) && t.Question != null)
                 .Select(t => new { t.TraceId, t.Question })
                 .ToDictionaryAsync(t => t.TraceId, t => t.Question!, StringComparer.Ordinal, cancellationToken);
-            var queries = ids.Where(questions.ContainsKey).Select(id => new KnowledgeGaps.Query(id, questions[id])).ToList();
-            var relevanceScores = points.Count(p => p.Name == ScoreNames.ContextRelevance && (p.DataSourceId ?? "") == source.Key);
+            // Oldest first, as the clusters' leaders are picked in arrival order.
+            var queries = Enumerable.Reverse(ids).Where(questions.ContainsKey).Select(id => new KnowledgeGaps.Query(id, questions[id])).ToList();
+            var relevanceScores = source.N;
+            var key = source.DataSource;
             foreach (var cluster in KnowledgeGaps.Find(queries, loop.KnowledgeGapMinQueries))
             {
                 var interval = Statistics.Wilson(cluster.Queries.Count, relevanceScores, loop.Alpha);
@@ -55,10 +68,10 @@ public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, Act
                 {
                     Path = Contracts.Actions.ActionPaths.Rag,
                     Kind = ActionKinds.KnowledgeGap,
-                    Subject = $"gap:{source.Key}:{cluster.Topic}",
+                    Subject = $"gap:{key}:{cluster.Topic}",
                     Metric = ScoreNames.ContextRelevance,
                     Summary = $"{cluster.Queries.Count} queries about \"{cluster.Topic}\" found nothing relevant"
-                              + (source.Key.Length == 0 ? "" : $" in data source {source.Key}") + ": the knowledge base lacks this content.",
+                              + (key.Length == 0 ? "" : $" in data source {key}") + ": the knowledge base lacks this content.",
                     Evidence = new Contracts.Actions.ActionEvidence
                     {
                         Metric = ScoreNames.ContextRelevance,
@@ -72,7 +85,7 @@ public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, Act
                         WindowTo = new DateTimeOffset(to, TimeSpan.Zero),
                         ExampleTraceIds = cluster.Queries.Select(q => q.TraceId).Take(loop.Examples).ToList(),
                     },
-                    DataSourceId = source.Key.Length == 0 ? null : source.Key,
+                    DataSourceId = key.Length == 0 ? null : key,
                     FailingTraceIds = cluster.Queries.Select(q => q.TraceId).ToList(),
                 });
             }

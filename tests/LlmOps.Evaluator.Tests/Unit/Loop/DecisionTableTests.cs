@@ -8,7 +8,7 @@ public class DecisionTableTests
     private static readonly DateTime Now = new(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
     private static readonly LoopOptions Options = new();
 
-    private static List<Diagnosis> Diagnose(IEnumerable<ScorePoint> points) => DecisionTable.Diagnose(points.ToList(), Options, Now.AddHours(-24), Now);
+    private static List<Diagnosis> Diagnose(IEnumerable<ScorePoint> points) => PointWindow.Diagnose(points.ToList(), Options, Now.AddHours(-24), Now);
 
     /// <summary>n scores of one metric on one prompt version, the first <paramref name="failures"/> failing (value 0), the rest passing.</summary>
     internal static IEnumerable<ScorePoint> Scores(string metric, int version, int n, int failures, int minutesAgo = 60, string? dataSource = null,
@@ -160,6 +160,18 @@ public class DecisionTableTests
     {
         var points = Scores(ScoreNames.ContextRelevance, 1, 50, 0, value: i => i < 10 ? 0.1 : i < 20 ? 0.4 : 0.9).ToList();
 
-        Assert.Equal(10, DecisionTable.GapCandidates(points, Options).Count);
+        var relevance = Assert.Single(PointWindow.Summarize(points, Options).Sources);
+        Assert.Equal((50, 20, 10), (relevance.N, relevance.Failing, relevance.GapCandidates));
+    }
+
+    [Fact]
+    public void A_rescored_trace_counts_once_with_its_latest_score()
+    {
+        // 100 traces on v3 failed JSON, then were re-scored as passing: nothing is wrong with v3 any more.
+        var diagnoses = Diagnose([
+            .. Scores(ScoreNames.JsonValid, 2, 100, 2, minutesAgo: 120), .. Scores(ScoreNames.JsonValid, 3, 100, 100, minutesAgo: 30),
+            .. Scores(ScoreNames.JsonValid, 3, 100, 0, minutesAgo: 10)]);
+
+        Assert.Empty(diagnoses);
     }
 }
