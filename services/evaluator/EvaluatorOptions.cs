@@ -69,8 +69,9 @@ public sealed class LoopOptions
     public int WindowHours { get; set; } = 24;
 
     /// <summary>
-    /// A project gets at most one controller pass per this many milliseconds while its scores stream in (each pass reads
-    /// the whole window); 0 runs a pass after every score batch.
+    /// The longest a project's next controller pass waits while its scores stream in. A project whose passes are quick
+    /// waits less: four times its last pass's duration, at least 100 ms (<c>Features/Loop/LoopPacer</c>). 0 runs a pass
+    /// after every score batch.
     /// </summary>
     [Range(0, 600_000)]
     public int MinPassIntervalMs { get; set; } = 1_000;

@@ -30,8 +30,8 @@ public sealed class ScoreRecordedBatchConsumer(LoopScores scores) : IConsumer<Ba
 }
 
 /// <summary>
-/// Runs the controller over every project that received scores: debounced, and at most once per project per
-/// <see cref="LoopOptions.MinPassIntervalMs"/> (<see cref="LoopPacer"/>).
+/// Runs the controller over every project that received scores: debounced, and paced by what a pass costs, at most
+/// <see cref="LoopOptions.MinPassIntervalMs"/> apart (<see cref="LoopPacer"/>).
 /// </summary>
 public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, IOptions<EvaluatorOptions> options, TimeProvider clock,
     ILogger<LoopTicker> logger) : BackgroundService
@@ -54,10 +54,12 @@ public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, IOpti
             }
             foreach (var project in pacer.Due(work.Drain(), clock.GetUtcNow()))
             {
+                var started = clock.GetTimestamp();
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<LoopController>().EvaluateAsync(project, stoppingToken);
+                    pacer.Ran(project, clock.GetElapsedTime(started));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

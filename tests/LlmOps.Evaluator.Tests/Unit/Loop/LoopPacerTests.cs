@@ -41,4 +41,32 @@ public class LoopPacerTests
         Assert.Equal(["p"], pacer.Due(["p"], T0));
         Assert.Null(pacer.NextDueIn(T0));
     }
+
+    [Fact]
+    public void A_quick_pass_lets_the_next_come_sooner_and_a_slow_one_waits_at_most_the_interval()
+    {
+        var pacer = new LoopPacer(Second);
+
+        Assert.Equal(["big", "small"], pacer.Due(["small", "big"], T0));
+        pacer.Ran("small", TimeSpan.FromMilliseconds(10));
+        pacer.Ran("big", TimeSpan.FromMilliseconds(900));
+
+        // The small project: four times 10 ms is below the floor, so 100 ms. The big one: 3.6 s, capped at the interval.
+        Assert.Empty(pacer.Due(["small", "big"], T0.AddMilliseconds(50)));
+        Assert.Equal(TimeSpan.FromMilliseconds(50), pacer.NextDueIn(T0.AddMilliseconds(50)));
+        Assert.Equal(["small"], pacer.Due([], T0.AddMilliseconds(100)));
+        Assert.Equal(["big"], pacer.Due([], T0.AddMilliseconds(1_000)));
+    }
+
+    [Fact]
+    public void A_pass_of_middling_cost_waits_four_times_its_duration()
+    {
+        var pacer = new LoopPacer(Second);
+
+        pacer.Due(["p"], T0);
+        pacer.Ran("p", TimeSpan.FromMilliseconds(50));
+
+        Assert.Empty(pacer.Due(["p"], T0.AddMilliseconds(199)));
+        Assert.Equal(["p"], pacer.Due([], T0.AddMilliseconds(200)));
+    }
 }
