@@ -107,6 +107,36 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} was not ready within {timeout} (last: {last}).\n{Tail(200)}");
     }
 
+    /// <summary>
+    /// Waits for <c>/health/live</c> to answer 200: the process serves HTTP, whatever its broker or database say (a
+    /// service started while its broker is away is never ready, yet must serve).
+    /// </summary>
+    public async Task WaitLiveAsync(TimeSpan timeout)
+    {
+        using var client = CreateClient(null);
+        client.Timeout = TimeSpan.FromSeconds(5);
+        var clock = Stopwatch.StartNew();
+        var last = "no answer";
+        while (clock.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it was live.\n{Tail(200)}");
+            try
+            {
+                var response = await client.GetAsync("/health/live");
+                if (response.IsSuccessStatusCode && !_process.HasExited)
+                    return;
+                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{Name} was not live within {timeout} (last: {last}).\n{Tail(200)}");
+    }
+
     /// <summary>A client for this process; <paramref name="bearerKey"/> null sends no Authorization header.</summary>
     public HttpClient CreateClient(string? bearerKey)
     {

@@ -155,16 +155,20 @@ public sealed class ServiceProcesses : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="name"/> again, with the same environment and on the same port (a pod restarted by its
-    /// controller): kills it first if it still runs, then waits for its readiness.
+    /// controller): kills it first if it still runs, then waits for its readiness, or with <paramref name="untilReady"/>
+    /// false only for its liveness (a restart while its broker is cut away: it serves, but is not ready until the broker returns).
     /// </summary>
-    public async Task RestartAsync(string name, TimeSpan? readyWithin = null)
+    public async Task RestartAsync(string name, TimeSpan? readyWithin = null, bool untilReady = true)
     {
         var old = _services[name];
         await old.KillAsync();
         _retired.Add(old);
         var started = ServiceProcess.Start(name, _environments[name], old.BaseAddress.Port);
         _services[name] = started;
-        await started.WaitReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
+        if (untilReady)
+            await started.WaitReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
+        else
+            await started.WaitLiveAsync(readyWithin ?? TimeSpan.FromSeconds(60));
     }
 
     /// <summary>An admin client for one service.</summary>

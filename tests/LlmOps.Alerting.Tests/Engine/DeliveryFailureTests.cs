@@ -51,10 +51,29 @@ public class DeliveryFailureTests
         Assert.Equal(400, delivery.GetProperty("httpStatus").GetInt32());
         Assert.Contains("routing_key is invalid", delivery.GetProperty("error").GetString());
 
-        await h.StepAsync(TimeSpan.FromSeconds(30));
-        Assert.Single(h.PagerDutyRequests); // the failed group waits FailedDeliveryBackoffSeconds before another try
-        await h.StepAsync(TimeSpan.FromSeconds(31));
-        Assert.Equal(2, h.PagerDutyRequests.Count); // and then tries again (the receiver may have been fixed)
+        // Past FailedDeliveryBackoffSeconds (60 s) and with the alert still firing: the same event would be refused again.
+        await h.StepAsync(TimeSpan.FromSeconds(61));
+        await h.StepAsync(TimeSpan.FromMinutes(10));
+        Assert.Single(h.PagerDutyRequests);
+        Assert.Single((await AlertDetailAsync(h, "cost_spike")).GetProperty("deliveries").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_group_refused_with_400_is_paged_again_when_its_alert_fires_anew()
+    {
+        await using var h = await EngineHarness.StartAsync(NoWait);
+        h.Pages.Script(PageReceiver.PagerDutyPath, 400);
+        h.Metrics.Set("cost_spike", true, 42, ("project", "acme"));
+        await h.StepAsync(TimeSpan.Zero);
+        Assert.Single(h.PagerDutyRequests);
+
+        // Resolved without a page (the receiver never had the incident), then a new episode: a different event, sent.
+        h.Metrics.Set("cost_spike", false, 0, ("project", "acme"));
+        await h.StepAsync(TimeSpan.FromMinutes(1));
+        Assert.Single(h.PagerDutyRequests);
+        h.Metrics.Set("cost_spike", true, 50, ("project", "acme"));
+        await h.StepAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal([400, 202], h.PagerDutyRequests.Select(r => r.AnsweredStatus));
     }
 
     [Fact]

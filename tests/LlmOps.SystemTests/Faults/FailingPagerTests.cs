@@ -29,12 +29,12 @@ public class FailingPagerTests(FaultsFixture fixture, ITestOutputHelper output)
                 new OpenAIClientOptions { Endpoint = new Uri(Platform[ServiceProcesses.InferenceProxy].BaseAddress, "v1") });
             await chat.CompleteChatAsync([new UserChatMessage("spend a little [[sim:tokens=20]]")]);
 
-            await Eventually.TrueAsync(() => Task.FromResult(pages.RequestsTo(PageReceiver.PagerDutyPath).Any(r => r.Accepted)),
+            await Eventually.TrueAsync(() => Task.FromResult(PagerEvents.Of(pages, "drill_spend").Any(e => e.Request.Accepted)),
                 TimeSpan.FromSeconds(60), "a page PagerDuty accepted");
             // Long enough for a duplicate to show: two more of the retry policy's steps and a few engine ticks.
             await Task.Delay(TimeSpan.FromSeconds(4));
 
-            var requests = pages.RequestsTo(PageReceiver.PagerDutyPath);
+            var requests = PagerEvents.Of(pages, "drill_spend").Select(e => e.Request).ToList();
             foreach (var request in requests)
                 output.WriteLine($"{request.AnsweredStatus}: {request.Body}");
             Assert.Equal([500, 429, 202], requests.Select(r => r.AnsweredStatus));

@@ -61,6 +61,10 @@ public sealed partial class AlertEngine
                         continue;
                 if (_retryAt.TryGetValue(key, out var retryAt) && retryAt > now)
                     continue;
+                // The receiver refused this very notification for good (PagerDuty's 400: the event is invalid, do not
+                // retry): sent again only once the group says something else (an alert joins, leaves or fires anew).
+                if (_refused.TryGetValue(key, out var refused) && refused == Content(decision))
+                    continue;
                 if (decision.Reason == NotificationReason.Repeat && decision.Firing.All(a => _people.GetValueOrDefault(a.Fingerprint)?.AcknowledgedBy is not null))
                 {
                     // Everyone in the group is acknowledged: somebody is on it, so no reminder; resolves still go out.
@@ -128,6 +132,16 @@ public sealed partial class AlertEngine
                 scheduler.MarkSent(decision, dispatchedAt);
                 changes.Log.Add(_log.Find(decision.GroupKey, decision.Receiver)!);
                 _retryAt.Remove(key);
+                _refused.Remove(key);
+            }
+            else if (!result.Delivered && !result.Retryable)
+            {
+                // Refused (a 4xx other than 429, or a receiver that cannot be called): the same notification would be
+                // refused again, so it is not retried; the failure is on the alert's deliveries.
+                _retryAt.Remove(key);
+                _refused[key] = Content(decision);
+                logger.LogError("Notification to {Receiver} for {Group} refused after {Attempts} attempts, not retried: {Error}",
+                    decision.Receiver, decision.GroupKey, result.Attempts, result.LastError);
             }
             else if (!result.Delivered)
             {
@@ -137,6 +151,14 @@ public sealed partial class AlertEngine
             }
         }
     }
+
+    /// <summary>
+    /// What a notification tells the receiver, for recognising one it refused: the firing alerts with their episodes
+    /// (a re-fired alert is news) and the resolved ones. The reason is left out: a reminder of a refused page is that page.
+    /// </summary>
+    private static string Content(Notification decision) =>
+        string.Join(',', decision.Firing.Select(a => $"{a.Fingerprint}@{a.FiredAt?.UtcTicks}"))
+        + "|" + string.Join(',', decision.ResolvedFingerprints.Order(StringComparer.Ordinal));
 
     /// <param name="muting">The step's muting when it was already worked out (and nothing changed since), else worked out here.</param>
     private void RefreshViews(DateTimeOffset now, Dictionary<string, (IReadOnlyList<string> SilencedBy, bool Inhibited)>? muting = null)

@@ -33,6 +33,7 @@ public sealed partial class AlertEngine(
     private readonly Dictionary<string, (Silence Silence, string? ProjectId)> _silences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _inflight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal); // group + receiver → what the receiver refused
     private readonly ConcurrentQueue<DeliveryOutcome> _outcomes = new();
     private readonly Dictionary<string, GroupScheduler> _schedulers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<RouteNode>> _routeCache = new(StringComparer.Ordinal);

@@ -20,7 +20,10 @@ public sealed class EngineOptions
     /// <summary>The console's address, for links in pages (the incident's client URL, Slack's link).</summary>
     public string? ExternalUrl { get; set; }
 
-    /// <summary>After a delivery failed for good (retries spent, or a 4xx), wait this long before trying the group again.</summary>
+    /// <summary>
+    /// After a delivery's retries were spent (5xx, 429, network errors), wait this long before trying the group again. One
+    /// the receiver refused (another 4xx) is not tried again until the group changes.
+    /// </summary>
     [Range(1, 86_400)]
     public int FailedDeliveryBackoffSeconds { get; set; } = 60;
 
