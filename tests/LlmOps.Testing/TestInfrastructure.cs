@@ -159,6 +159,36 @@ public static class TestInfrastructure
             throw new InvalidOperationException($"Nothing was routed to queue '{queue}' in vhost '{vhost}'.");
     }
 
+    /// <summary>
+    /// Publishes a message of one of our contracts to its type's exchange, in MassTransit's envelope (camelCase, as the
+    /// services' buses write it), the way another replica or a replaying spool would. Throws if nothing was bound.
+    /// </summary>
+    public static async Task PublishContractAsync<T>(string vhost, T message) where T : class
+    {
+        var messageType = $"{typeof(T).Namespace}:{typeof(T).Name}";
+        var envelope = new
+        {
+            messageId = Guid.NewGuid(),
+            conversationId = Guid.NewGuid(),
+            messageType = new[] { "urn:message:" + messageType },
+            sentTime = DateTime.UtcNow,
+            message,
+        };
+        using var client = Management();
+        var body = new
+        {
+            properties = new { content_type = "application/vnd.masstransit+json", delivery_mode = 2 },
+            routing_key = "",
+            payload = JsonSerializer.Serialize(envelope, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
+            payload_encoding = "string",
+        };
+        var response = await client.PostAsJsonAsync($"api/exchanges/{vhost}/{Uri.EscapeDataString(messageType)}/publish", body);
+        response.EnsureSuccessStatusCode();
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        if (!document.RootElement.GetProperty("routed").GetBoolean())
+            throw new InvalidOperationException($"Nothing is bound to exchange '{messageType}' in vhost '{vhost}'.");
+    }
+
     private static HttpClient Management()
     {
         var client = new HttpClient { BaseAddress = new Uri($"http://{RabbitMqHost}:{RabbitMqManagementPort}/"), Timeout = TimeSpan.FromSeconds(15) };

@@ -5,8 +5,9 @@ namespace LlmOps.SystemTests.Scenarios;
 /// <summary>
 /// The six services as processes, tuned the way an operator would tune a small staging install for fast feedback —
 /// only through environment variables: traces complete after three seconds of quiet, the loop judges groups of
-/// <see cref="LoopMinSamples"/>, alerting evaluates every 200 ms and pages without a group wait, and its rules file
-/// (<see cref="Rules"/>) adds a format-failure rule and a short-window cost-burst rule to what ships.
+/// <see cref="LoopMinSamples"/>, alerting evaluates every 200 ms and pages without a group wait, and its rules file is
+/// the shipped rules (the cost group evaluated every second instead of every five minutes) plus <see cref="Rules"/>: a
+/// format-failure rule and a short-window cost-burst rule.
 /// </summary>
 public sealed class ScenarioFixture : IAsyncLifetime
 {
@@ -45,6 +46,16 @@ public sealed class ScenarioFixture : IAsyncLifetime
                   runbook_url: docs/runbooks/cost-spike.md
         """;
 
+    /// <summary>The shipped rules file as the alerting build carries it, with <see cref="Rules"/>' groups appended.</summary>
+    private static string RulesText()
+    {
+        var shipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Rules", "default-rules.yaml"));
+        if (!shipped.Contains("interval: 5m", StringComparison.Ordinal))
+            throw new InvalidOperationException("The shipped rules' cost group no longer says 'interval: 5m': update the scenario fixture.");
+        var scenario = Rules[(Rules.IndexOf("groups:", StringComparison.Ordinal) + "groups:".Length)..];
+        return shipped.Replace("interval: 5m", "interval: 1s", StringComparison.Ordinal).TrimEnd() + "\n" + scenario;
+    }
+
     private readonly string _rulesPath = Path.Combine(Path.GetTempPath(), "llmops-system", "rules-" + Guid.NewGuid().ToString("N") + ".yaml");
 
     public ServiceProcesses Platform { get; private set; } = null!;
@@ -52,7 +63,7 @@ public sealed class ScenarioFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_rulesPath)!);
-        await File.WriteAllTextAsync(_rulesPath, Rules);
+        await File.WriteAllTextAsync(_rulesPath, RulesText());
         Platform = await ServiceProcesses.StartAsync(new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
             [ServiceProcesses.InferenceProxy] = new Dictionary<string, string>
