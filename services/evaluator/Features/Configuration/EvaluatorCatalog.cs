@@ -17,8 +17,9 @@ public sealed record CompiledEvaluator(Guid Id, string ProjectId, string Name, s
 /// <summary>
 /// Every project's evaluators in memory (online evaluation never waits on the database), reloaded every
 /// <see cref="EvaluatorOptions.ConfigRefreshSeconds"/> and at once after a change through this replica's API. A project
-/// that configured nothing gets the defaults: refusal and PII-leak checks on every trace, and the RAG triad (context
-/// relevance, faithfulness, answer relevance) on traces that retrieved documents.
+/// that configured nothing gets the defaults: refusal and PII-leak checks on every trace, and the RAG triad (answer
+/// relevance, which needs only the question and the answer; context relevance and faithfulness, not applicable without
+/// retrieved documents).
 /// </summary>
 public sealed partial class EvaluatorCatalog(IServiceScopeFactory scopes, IOptions<EvaluatorOptions> options, ILogger<EvaluatorCatalog> logger)
 {
