@@ -70,6 +70,21 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
         await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
         Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
 
+        await s.Page.GetByLabel("Cost by:").SelectOptionAsync("project");
+        var byProject = s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by project (stacked)" });
+        await Assertions.Expect(byProject.Locator(".uplot")).ToBeVisibleAsync();
+        await Assertions.Expect(byProject.GetByRole(AriaRole.Cell, new() { Name = PlatformWithTraffic.CacheProject, Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(byProject.GetByRole(AriaRole.Cell, new() { Name = "default", Exact = true })).ToBeVisibleAsync();
+        // The stacked chart draws one series per project: its legend names both, and no model any more.
+        var legend = byProject.Locator(".u-legend .u-series .u-label");
+        await Assertions.Expect(legend.GetByText(PlatformWithTraffic.CacheProject, new() { Exact = true })).ToHaveCountAsync(1);
+        await Assertions.Expect(legend.GetByText("default", new() { Exact = true })).ToHaveCountAsync(1);
+        await Assertions.Expect(legend.GetByText(PlatformWithTraffic.Model, new() { Exact = true })).ToHaveCountAsync(0);
+        await s.Page.GetByLabel("Cost by:").SelectOptionAsync("model");
+        var byModel = s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by model (stacked)" }).Locator(".u-legend .u-series .u-label");
+        await Assertions.Expect(byModel.GetByText(PlatformWithTraffic.Model, new() { Exact = true })).ToHaveCountAsync(1);
+        await Assertions.Expect(byModel.GetByText(PlatformWithTraffic.CacheProject, new() { Exact = true })).ToHaveCountAsync(0);
+
         await s.Page.GetByLabel("Traces by:").SelectOptionAsync("feature");
         var byFeature = s.Page.GetByRole(AriaRole.Region, new() { Name = "Traces per minute by feature (stacked)" });
         await Assertions.Expect(byFeature.Locator(".uplot")).ToBeVisibleAsync();
