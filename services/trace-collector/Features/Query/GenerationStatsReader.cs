@@ -1,0 +1,81 @@
+using LlmOps.TraceCollector.Features.Rollups;
+using LlmOps.TraceCollector.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmOps.TraceCollector.Features.Query;
+
+/// <summary>
+/// trace-stats' generation figures per bucket (generations, cache lookups and hits, the time-to-first-token histogram):
+/// whole minutes from <c>generation_rollups</c>, the partial minutes at the window's edges from the generations
+/// themselves, through what each was counted with (its <c>rollup_*</c> columns, on a partial index), so the edges agree
+/// with the rollups by construction.
+/// </summary>
+public static class GenerationStatsReader
+{
+    public sealed class GenerationFigures
+    {
+        public long Generations;
+        public long CacheLookups;
+        public long CacheHits;
+        public readonly SortedDictionary<int, long> Ttft = [];
+
+        public TraceStatsEndpoint.GenerationBucket ToBucket(DateTime bucket)
+        {
+            var timed = Ttft.Values.Sum();
+            return new(bucket, Generations, CacheLookups, CacheHits, CacheLookups == 0 ? null : (double)CacheHits / CacheLookups, timed,
+                LatencyHistogram.Percentile(Ttft, 50), LatencyHistogram.Percentile(Ttft, 95));
+        }
+
+        public void Add(int bucket, long generations, long lookups, long hits)
+        {
+            Generations += generations;
+            CacheLookups += lookups;
+            CacheHits += hits;
+            if (bucket != LatencyHistogram.Untimed)
+                Ttft[bucket] = Ttft.GetValueOrDefault(bucket) + generations;
+        }
+    }
+
+    public static async Task<Dictionary<DateTime, GenerationFigures>> ReadAsync(TraceCollectorDbContext db, string? only, DateTime start, DateTime end,
+        TimeSpan step, CancellationToken cancellationToken)
+    {
+        var figures = new Dictionary<DateTime, GenerationFigures>();
+        var firstWhole = TraceStatsReader.Ceiling(start);
+        var endWhole = RollupAccounting.Minute(end);
+        var edges = new List<(DateTime From, DateTime To)>();
+        if (firstWhole < endWhole)
+        {
+            if (start < firstWhole)
+                edges.Add((start, firstWhole));
+            if (endWhole < end)
+                edges.Add((endWhole, end));
+            var rollups = db.GenerationRollups.AsNoTracking().Where(r => r.Minute >= firstWhole && r.Minute < endWhole);
+            if (only is not null)
+                rollups = rollups.Where(r => r.ProjectId == only);
+            await foreach (var r in rollups.AsAsyncEnumerable().WithCancellation(cancellationToken))
+                Of(figures, TraceStatsReader.Floor(r.Minute, step)).Add(r.TtftBucket, r.Generations, r.CacheLookups, r.CacheHits);
+        }
+        else
+            edges.Add((start, end));
+        foreach (var (from, to) in edges)
+        {
+            // The rollup minute range lets the partial index narrow the scan to this minute's counted generations.
+            var minute = RollupAccounting.Minute(from);
+            var generations = db.Observations.AsNoTracking()
+                .Where(o => o.RollupMinute != null && o.RollupMinute >= minute && o.RollupMinute < to && o.StartTime >= from && o.StartTime < to);
+            if (only is not null)
+                generations = generations.Where(o => o.ProjectId == only);
+            foreach (var g in await generations.Select(o => new { o.StartTime, o.RollupBucket, o.RollupCache }).ToListAsync(cancellationToken))
+                Of(figures, TraceStatsReader.Floor(g.StartTime!.Value, step)).Add(g.RollupBucket ?? LatencyHistogram.Untimed, 1,
+                    g.RollupCache > GenerationFacts.NoLookup ? 1 : 0, g.RollupCache == GenerationFacts.Hit ? 1 : 0);
+        }
+        return figures;
+    }
+
+    private static GenerationFigures Of(Dictionary<DateTime, GenerationFigures> figures, DateTime bucket)
+    {
+        if (!figures.TryGetValue(bucket, out var found))
+            figures[bucket] = found = new GenerationFigures();
+        return found;
+    }
+}
