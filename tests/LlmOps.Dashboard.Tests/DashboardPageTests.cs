@@ -70,6 +70,13 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
         await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
         Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
 
+        // The cache project's question asked twice is one hit (of its lookups); its streamed request is the one timed first token.
+        await Assertions.Expect(s.Page.Locator("#cache-summary")).ToHaveTextAsync(new Regex(@"^1 of [2-9] cache lookups answered from the cache"));
+        await Assertions.Expect(s.Page.Locator("#tile-cache .value")).ToHaveTextAsync(new Regex(@"^(33\.3|50\.0) %$"));
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Cache hit rate" }).Locator(".uplot")).ToBeVisibleAsync();
+        await Assertions.Expect(s.Page.Locator("#ttft-summary")).ToHaveTextAsync(new Regex(@"^Streamed generations timed: 1; worst p95 (\d+ ms|\d+\.\d\d s)\.$"));
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Time to first token p50 / p95 (streamed)" }).Locator(".uplot")).ToBeVisibleAsync();
+
         await s.Page.GetByLabel("Cost by:").SelectOptionAsync("project");
         var byProject = s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by project (stacked)" });
         await Assertions.Expect(byProject.Locator(".uplot")).ToBeVisibleAsync();

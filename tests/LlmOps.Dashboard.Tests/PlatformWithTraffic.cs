@@ -121,6 +121,11 @@ public sealed class PlatformWithTraffic : IAsyncLifetime
             var costs = JsonNode.Parse(await admin.GetStringAsync("/api/costs"))!;
             return costs["totals"]!["requests"]!.GetValue<long>() >= 6 && costs["totals"]!["cost"]!.GetValue<decimal>() > 0 ? costs : null;
         }, TimeSpan.FromSeconds(30), "six priced requests in /api/costs");
+        await Eventually.UntilAsync(async () =>
+        {
+            var generations = JsonNode.Parse(await admin.GetStringAsync("/api/trace-stats?interval=minute&from=" + Uri.EscapeDataString(DateTime.UtcNow.AddHours(-1).ToString("O"))))!["generations"]!.AsArray();
+            return generations.Sum(g => g!["cacheHits"]!.GetValue<long>()) >= 1 && generations.Sum(g => g!["ttftCount"]!.GetValue<long>()) >= 1 ? generations : null;
+        }, TimeSpan.FromSeconds(30), "the cache hit and the streamed generation in /api/trace-stats");
         await Eventually.UntilAsync(async () => (await admin.GetAsync($"/api/traces/{TraceId}")).IsSuccessStatusCode ? "" : null,
             TimeSpan.FromSeconds(30), "the ingested trace");
         await Eventually.UntilAsync(async () => (await FiringAlertAsync(admin)) is { } alert ? alert : null,

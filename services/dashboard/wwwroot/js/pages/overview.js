@@ -123,6 +123,17 @@ function render(costs, stats, from, to, range, costGroup) {
   }
   const worstP95 = Math.max(...stats.data.map(b => b.latencyP95Ms ?? 0), 0);
 
+  // Generations (trace-stats' generation rollups): cache hit rate among lookups, and streamed generations' time to first token.
+  const hitRate = new Array(times.length).fill(null), ttftP50 = [...hitRate], ttftP95 = [...hitRate];
+  let lookups = 0, hits = 0, timed = 0;
+  for (const g of stats.generations ?? []) {
+    lookups += g.cacheLookups; hits += g.cacheHits; timed += g.ttftCount;
+    const i = at(g.bucket);
+    if (i === undefined) continue;
+    hitRate[i] = g.cacheHitRate; ttftP50[i] = g.ttftP50Ms; ttftP95[i] = g.ttftP95Ms;
+  }
+  const worstTtftP95 = Math.max(...(stats.generations ?? []).map(g => g.ttftP95Ms ?? 0), 0);
+
   const groups = (stats.groups ?? []).map(g => {
     const values = new Array(times.length).fill(0);
     let traces = 0, errors = 0, worst = 0;
@@ -142,7 +153,8 @@ function render(costs, stats, from, to, range, costGroup) {
       tile('Tokens (in / out)', `${count(costs.totals.inputTokens)} / ${count(costs.totals.outputTokens)}`, 'tile-tokens'),
       tile('Traces', count(traces), 'tile-traces'),
       tile('Error rate', traces ? percent(errors / traces) : '–', 'tile-errors'),
-      tile('Worst p95 latency', worstP95 ? ms(worstP95) : '–', 'tile-p95')),
+      tile('Worst p95 latency', worstP95 ? ms(worstP95) : '–', 'tile-p95'),
+      tile('Cache hit rate', lookups ? percent(hits / lookups) : '–', 'tile-cache')),
     costs.unpricedModels.length ? h('p', { class: 'error' }, `Unpriced models (their cost is not counted): ${costs.unpricedModels.join(', ')}`) : null,
     h('div', { class: 'grid' },
       h('section', { class: 'panel', 'aria-labelledby': 'cost-title' },
@@ -169,6 +181,18 @@ function render(costs, stats, from, to, range, costGroup) {
         h('h2', { id: 'errors-title' }, 'Error rate'),
         timeChart({ times, series: [{ label: 'errors', values: errorRate, color: '#b91c1c' }], format: percent,
           ariaLabel: `Share of traces that failed: ${traces ? percent(errors / traces) : 'no traces'}.` })),
+      h('section', { class: 'panel', 'aria-labelledby': 'cache-title' },
+        h('h2', { id: 'cache-title' }, 'Cache hit rate'),
+        timeChart({ times, series: [{ label: 'hit rate', values: hitRate, color: '#15803d' }], format: percent,
+          ariaLabel: lookups ? `Share of cache lookups answered from the cache: ${percent(hits / lookups)} of ${count(lookups)}.` : 'No cache lookups in this range.' }),
+        h('p', { class: 'muted', id: 'cache-summary' },
+          lookups ? `${count(hits)} of ${count(lookups)} cache lookups answered from the cache (exact or semantic; a bypass is no lookup).` : 'No cache lookups in this range.')),
+      h('section', { class: 'panel', 'aria-labelledby': 'ttft-title' },
+        h('h2', { id: 'ttft-title' }, 'Time to first token p50 / p95 (streamed)'),
+        timeChart({ times, series: [{ label: 'p50', values: ttftP50 }, { label: 'p95', values: ttftP95 }], format: ms,
+          ariaLabel: timed ? `Time to first token of streamed generations; the worst p95 in the range is ${ms(worstTtftP95)}.` : 'No streamed generations in this range.' }),
+        h('p', { class: 'muted', id: 'ttft-summary' },
+          timed ? `Streamed generations timed: ${count(timed)}; worst p95 ${ms(worstTtftP95)}.` : 'No streamed generations in this range.')),
       h('section', { class: 'panel', 'aria-labelledby': 'quality-title' },
         h('h2', { id: 'quality-title' }, 'Quality scores (mean per bucket)'),
         timeChart({ times, series: scoreSeries, format: v => v.toFixed(2), ariaLabel: 'Mean of each score over time; the table lists them.' }),
