@@ -157,6 +157,7 @@ public class GenerationStatsRollupTests(QueryApiFixture api) : IClassFixture<Que
     [Theory]
     [InlineData("hour", 60)]
     [InlineData("minute", 1)]
+    [InlineData("day", 1440)]
     public async Task Generation_stats_from_rollups_match_the_raw_rows_for_a_window_with_partial_minutes_at_both_edges(string interval, int minutes)
     {
         var (project, _) = await SeedRandomAsync(seed: minutes);

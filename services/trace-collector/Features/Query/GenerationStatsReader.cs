@@ -49,11 +49,7 @@ public static class GenerationStatsReader
                 edges.Add((start, firstWhole));
             if (endWhole < end)
                 edges.Add((endWhole, end));
-            var rollups = db.GenerationRollups.AsNoTracking().Where(r => r.Minute >= firstWhole && r.Minute < endWhole);
-            if (only is not null)
-                rollups = rollups.Where(r => r.ProjectId == only);
-            await foreach (var r in rollups.AsAsyncEnumerable().WithCancellation(cancellationToken))
-                Of(figures, TraceStatsReader.Floor(r.Minute, step)).Add(r.TtftBucket, r.Generations, r.CacheLookups, r.CacheHits);
+            await AddRollupsAsync(db, only, firstWhole, endWhole, step, figures, cancellationToken);
         }
         else
             edges.Add((start, end));
@@ -70,6 +66,38 @@ public static class GenerationStatsReader
                     g.RollupCache > GenerationFacts.NoLookup ? 1 : 0, g.RollupCache == GenerationFacts.Hit ? 1 : 0);
         }
         return figures;
+    }
+
+    /// <summary>
+    /// A minute holds one row per TTFT bucket its generations fell in, so a busy week is hundreds of thousands of rows:
+    /// for hour and day buckets the database sums them per (hour or day, TTFT bucket) and only those sums travel.
+    /// </summary>
+    private static async Task AddRollupsAsync(TraceCollectorDbContext db, string? only, DateTime from, DateTime to, TimeSpan step,
+        Dictionary<DateTime, GenerationFigures> figures, CancellationToken cancellationToken)
+    {
+        var rollups = db.GenerationRollups.AsNoTracking().Where(r => r.Minute >= from && r.Minute < to);
+        if (only is not null)
+            rollups = rollups.Where(r => r.ProjectId == only);
+        if (step == TimeSpan.FromMinutes(1))
+        {
+            await foreach (var r in rollups.AsAsyncEnumerable().WithCancellation(cancellationToken))
+                Of(figures, r.Minute).Add(r.TtftBucket, r.Generations, r.CacheLookups, r.CacheHits);
+            return;
+        }
+        var hourly = step < TimeSpan.FromDays(1);
+        var sums = await rollups
+            .GroupBy(r => new { r.Minute.Date, Hour = hourly ? r.Minute.Hour : 0, r.TtftBucket })
+            .Select(g => new
+            {
+                g.Key.Date, g.Key.Hour, g.Key.TtftBucket, Generations = g.Sum(r => r.Generations), Lookups = g.Sum(r => r.CacheLookups),
+                Hits = g.Sum(r => r.CacheHits),
+            })
+            .ToListAsync(cancellationToken);
+        foreach (var sum in sums)
+        {
+            var at = DateTime.SpecifyKind(sum.Date.AddHours(sum.Hour), DateTimeKind.Utc);
+            Of(figures, TraceStatsReader.Floor(at, step)).Add(sum.TtftBucket, sum.Generations, sum.Lookups, sum.Hits);
+        }
     }
 
     private static GenerationFigures Of(Dictionary<DateTime, GenerationFigures> figures, DateTime bucket)
