@@ -55,13 +55,15 @@ public static class GenerationStatsReader
             edges.Add((start, end));
         foreach (var (from, to) in edges)
         {
-            // The rollup minute range lets the partial index narrow the scan to this minute's counted generations.
+            // The rollup minute range lets the partial index narrow the scan to this minute's counted generations. The project
+            // is filtered here, not in SQL: given an equality on project_id, SQLite (no statistics) picks the project's own
+            // index and scans every observation of the project. An edge is under a minute of generations, all projects.
             var minute = RollupAccounting.Minute(from);
-            var generations = db.Observations.AsNoTracking()
-                .Where(o => o.RollupMinute != null && o.RollupMinute >= minute && o.RollupMinute < to && o.StartTime >= from && o.StartTime < to);
-            if (only is not null)
-                generations = generations.Where(o => o.ProjectId == only);
-            foreach (var g in await generations.Select(o => new { o.StartTime, o.RollupBucket, o.RollupCache }).ToListAsync(cancellationToken))
+            var generations = await db.Observations.AsNoTracking()
+                .Where(o => o.RollupMinute != null && o.RollupMinute >= minute && o.RollupMinute < to && o.StartTime >= from && o.StartTime < to)
+                .Select(o => new { o.ProjectId, o.StartTime, o.RollupBucket, o.RollupCache })
+                .ToListAsync(cancellationToken);
+            foreach (var g in generations.Where(g => only is null || g.ProjectId == only))
                 Of(figures, TraceStatsReader.Floor(g.StartTime!.Value, step)).Add(g.RollupBucket ?? LatencyHistogram.Untimed, 1,
                     g.RollupCache > GenerationFacts.NoLookup ? 1 : 0, g.RollupCache == GenerationFacts.Hit ? 1 : 0);
         }
