@@ -134,6 +134,38 @@ public class CostAccountantHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Costs_grouped_by_project_show_every_project_to_the_admin_and_only_its_own_to_a_project_key()
+    {
+        var at = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var a = Inference("project-a", "gpt-4o", 1_000_000, 0, at: at);
+        var b1 = Inference("project-b", "gpt-4o", 2_000_000, 0, at: at);
+        var b2 = Inference("project-b", "gpt-4o-mini", 0, 0, at: at);
+        foreach (var inference in new[] { a, b1, b2 })
+            await PublishAsync(inference);
+        foreach (var inference in new[] { a, b1, b2 })
+            await RecordedAsync(inference.InferenceId);
+        const string url = "/api/costs?groupBy=project&interval=hour";
+
+        var asAdmin = JsonNode.Parse(await _host.CreateClient().GetStringAsync(url))!["data"]!.AsArray();
+        var asA = JsonNode.Parse(await _host.CreateClient(KeyOfA).GetStringAsync(url))!["data"]!.AsArray();
+        var topForAdmin = JsonNode.Parse(await _host.CreateClient().GetStringAsync("/api/costs/top?by=project"))!["data"]!.AsArray();
+
+        static Dictionary<string, (long Requests, decimal Cost)> ByProject(JsonArray rows) => rows
+            .GroupBy(r => r!["group"]!["project"]!.GetValue<string>())
+            .ToDictionary(g => g.Key, g => (g.Sum(r => r!["totals"]!["requests"]!.GetValue<long>()), g.Sum(r => r!["totals"]!["cost"]!.GetValue<decimal>())));
+        var admin = ByProject(asAdmin);
+        Assert.Equal(["project-a", "project-b"], admin.Keys.Order());
+        Assert.Equal((1L, 2.50m), admin["project-a"]);
+        Assert.Equal(2, admin["project-b"].Requests);
+        Assert.Equal(5.00m, admin["project-b"].Cost);
+        Assert.All(asAdmin, r => Assert.NotNull(r!["bucket"]));
+        var own = ByProject(asA);
+        Assert.Equal(["project-a"], own.Keys);
+        Assert.Equal((1L, 2.50m), own["project-a"]);
+        Assert.Equal("project-b", topForAdmin[0]!["value"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Inference_costs_are_looked_up_by_id_and_a_project_key_sees_only_its_own()
     {
         var a = Inference("project-a", "gpt-4o", 1_000_000, 0);

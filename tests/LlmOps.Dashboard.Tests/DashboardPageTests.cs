@@ -70,6 +70,28 @@ public class DashboardPageTests(PlatformWithTraffic platform) : IClassFixture<Pl
         await Assertions.Expect(s.Page.Locator(".uplot").First).ToBeVisibleAsync();
         Assert.DoesNotContain("null", await s.Page.InnerTextAsync("#page"));
 
+        // The cache project's question asked twice is one hit (of its lookups); its streamed request is the one timed first token.
+        await Assertions.Expect(s.Page.Locator("#cache-summary")).ToHaveTextAsync(new Regex(@"^1 of [2-9] cache lookups answered from the cache"));
+        await Assertions.Expect(s.Page.Locator("#tile-cache .value")).ToHaveTextAsync(new Regex(@"^(33\.3|50\.0) %$"));
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Cache hit rate" }).Locator(".uplot")).ToBeVisibleAsync();
+        await Assertions.Expect(s.Page.Locator("#ttft-summary")).ToHaveTextAsync(new Regex(@"^Streamed generations timed: 1; worst p95 (\d+ ms|\d+\.\d\d s)\.$"));
+        await Assertions.Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Time to first token p50 / p95 (streamed)" }).Locator(".uplot")).ToBeVisibleAsync();
+
+        await s.Page.GetByLabel("Cost by:").SelectOptionAsync("project");
+        var byProject = s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by project (stacked)" });
+        await Assertions.Expect(byProject.Locator(".uplot")).ToBeVisibleAsync();
+        await Assertions.Expect(byProject.GetByRole(AriaRole.Cell, new() { Name = PlatformWithTraffic.CacheProject, Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(byProject.GetByRole(AriaRole.Cell, new() { Name = "default", Exact = true })).ToBeVisibleAsync();
+        // The stacked chart draws one series per project: its legend names both, and no model any more.
+        var legend = byProject.Locator(".u-legend .u-series .u-label");
+        await Assertions.Expect(legend.GetByText(PlatformWithTraffic.CacheProject, new() { Exact = true })).ToHaveCountAsync(1);
+        await Assertions.Expect(legend.GetByText("default", new() { Exact = true })).ToHaveCountAsync(1);
+        await Assertions.Expect(legend.GetByText(PlatformWithTraffic.Model, new() { Exact = true })).ToHaveCountAsync(0);
+        await s.Page.GetByLabel("Cost by:").SelectOptionAsync("model");
+        var byModel = s.Page.GetByRole(AriaRole.Region, new() { Name = "Cost per minute by model (stacked)" }).Locator(".u-legend .u-series .u-label");
+        await Assertions.Expect(byModel.GetByText(PlatformWithTraffic.Model, new() { Exact = true })).ToHaveCountAsync(1);
+        await Assertions.Expect(byModel.GetByText(PlatformWithTraffic.CacheProject, new() { Exact = true })).ToHaveCountAsync(0);
+
         await s.Page.GetByLabel("Traces by:").SelectOptionAsync("feature");
         var byFeature = s.Page.GetByRole(AriaRole.Region, new() { Name = "Traces per minute by feature (stacked)" });
         await Assertions.Expect(byFeature.Locator(".uplot")).ToBeVisibleAsync();

@@ -21,6 +21,9 @@ public sealed class PlatformWithTraffic : IAsyncLifetime
     public const string PromptName = "support-answer";
     public const string BudgetFeature = "dash-feature";
 
+    /// <summary>A second project, with the gateway's exact cache on: one streamed request and one question asked twice (a miss, then a hit).</summary>
+    public const string CacheProject = "dash-cache";
+
     public TestHost Host { get; private set; } = null!;
     public string TraceId { get; } = "dash-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -82,6 +85,8 @@ public sealed class PlatformWithTraffic : IAsyncLifetime
             Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
         }
 
+        await CacheProjectTrafficAsync(admin);
+
         var now = DateTimeOffset.UtcNow;
         string At(double ms) => now.AddMilliseconds(ms).ToString("O");
         JsonObject Event(string type, JsonObject body) => new()
@@ -114,12 +119,43 @@ public sealed class PlatformWithTraffic : IAsyncLifetime
         await Eventually.UntilAsync(async () =>
         {
             var costs = JsonNode.Parse(await admin.GetStringAsync("/api/costs"))!;
-            return costs["totals"]!["requests"]!.GetValue<long>() >= 3 && costs["totals"]!["cost"]!.GetValue<decimal>() > 0 ? costs : null;
-        }, TimeSpan.FromSeconds(30), "three priced requests in /api/costs");
+            return costs["totals"]!["requests"]!.GetValue<long>() >= 6 && costs["totals"]!["cost"]!.GetValue<decimal>() > 0 ? costs : null;
+        }, TimeSpan.FromSeconds(30), "six priced requests in /api/costs");
+        await Eventually.UntilAsync(async () =>
+        {
+            var generations = JsonNode.Parse(await admin.GetStringAsync("/api/trace-stats?interval=minute&from=" + Uri.EscapeDataString(DateTime.UtcNow.AddHours(-1).ToString("O"))))!["generations"]!.AsArray();
+            return generations.Sum(g => g!["cacheHits"]!.GetValue<long>()) >= 1 && generations.Sum(g => g!["ttftCount"]!.GetValue<long>()) >= 1 ? generations : null;
+        }, TimeSpan.FromSeconds(30), "the cache hit and the streamed generation in /api/trace-stats");
         await Eventually.UntilAsync(async () => (await admin.GetAsync($"/api/traces/{TraceId}")).IsSuccessStatusCode ? "" : null,
             TimeSpan.FromSeconds(30), "the ingested trace");
         await Eventually.UntilAsync(async () => (await FiringAlertAsync(admin)) is { } alert ? alert : null,
             TimeSpan.FromSeconds(45), $"{RuleName} firing");
+    }
+
+    /// <summary>
+    /// Traffic of <see cref="CacheProject"/> under its own key: a streamed completion (a time to first token) and one question
+    /// asked twice, so the project's cost stacks apart from the default project's and the cache shows a hit among its lookups.
+    /// </summary>
+    private async Task CacheProjectTrafficAsync(HttpClient admin)
+    {
+        var project = await admin.PostAsJsonAsync("/api/projects", new { id = CacheProject, name = "Dashboard cache", cacheTtlSeconds = 300 });
+        Assert.True(project.IsSuccessStatusCode, await project.Content.ReadAsStringAsync());
+        var issued = await admin.PostAsJsonAsync("/api/keys", new { projectId = CacheProject, name = "dashboard-cache" });
+        Assert.True(issued.IsSuccessStatusCode, await issued.Content.ReadAsStringAsync());
+        using var client = Host.CreateClient(JsonNode.Parse(await issued.Content.ReadAsStringAsync())!["key"]!.GetValue<string>());
+        var streamed = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = Model, stream = true, messages = new[] { new { role = "user", content = "Stream me the returns policy, please." } } });
+        Assert.True(streamed.IsSuccessStatusCode, await streamed.Content.ReadAsStringAsync());
+        await streamed.Content.ReadAsStringAsync();
+        var cacheStatuses = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var answer = await client.PostAsJsonAsync("/v1/chat/completions",
+                new { model = Model, messages = new[] { new { role = "user", content = "How long do refunds take?" } } });
+            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+            cacheStatuses.Add(answer.Headers.TryGetValues("x-llmops-cache", out var values) ? values.Single() : "");
+        }
+        Assert.Equal(["miss", "hit"], cacheStatuses);
     }
 
     /// <summary>The firing alert of <see cref="RuleName"/>, as the API has it.</summary>

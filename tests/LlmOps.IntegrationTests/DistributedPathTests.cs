@@ -104,6 +104,6 @@ public class DistributedPathTests(DistributedFixture platform)
             while (await reader.ReadAsync())
                 tables.Add(reader.GetString(0));
 
-        Assert.Equal(["__ef_migrations_history", "observations", "project_policies", "score_rollups", "scores", "trace_rollups", "traces"], tables);
+        Assert.Equal(["__ef_migrations_history", "generation_rollups", "observations", "project_policies", "score_rollups", "scores", "trace_rollups", "traces"], tables);
     }
 }

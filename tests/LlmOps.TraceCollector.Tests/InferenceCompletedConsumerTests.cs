@@ -97,6 +97,28 @@ public class InferenceCompletedConsumerTests : IAsyncLifetime
         Assert.Equal(120, (generation.CompletionStartTime!.Value - generation.StartTime!.Value).TotalMilliseconds, 1);
     }
 
+    [Fact]
+    public async Task Gateway_generations_are_counted_once_in_the_generation_rollups_with_the_streamed_ones_ttft_and_their_cache_outcome()
+    {
+        var streamedMiss = Inferences.Successful("project-gen") with { CacheStatus = CacheStatuses.Miss };
+        var wholeHit = Inferences.Successful("project-gen") with { Streamed = false, TimeToFirstTokenMs = 900, CacheStatus = CacheStatuses.Hit };
+
+        await ConsumeAsync(streamedMiss);
+        await ConsumeAsync(wholeHit);
+        await ConsumeAsync(streamedMiss);
+
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
+        var rollups = await db.GenerationRollups.AsNoTracking().Where(r => r.ProjectId == "project-gen").ToListAsync();
+        Assert.Equal(2, rollups.Sum(r => r.Generations));
+        Assert.Equal(2, rollups.Sum(r => r.CacheLookups));
+        Assert.Equal(1, rollups.Sum(r => r.CacheHits));
+        // The streamed one is timed at its 120 ms first token; the whole answer (900 ms to its only chunk) is not.
+        var timed = Assert.Single(rollups, r => r.TtftBucket != Features.Rollups.LatencyHistogram.Untimed);
+        Assert.Equal(1, timed.Generations);
+        Assert.Equal(120, Features.Rollups.LatencyHistogram.Representative(timed.TtftBucket), 120 * 0.022);
+    }
+
     /// <summary>Publishes the batch and waits until the consumer has taken it <paramref name="deliveries"/> times in all.</summary>
     private async Task ConsumeBatchAsync(InferenceCompletedBatch message, int deliveries)
     {

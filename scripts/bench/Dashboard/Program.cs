@@ -66,8 +66,9 @@ await using (var scope = host.Services.CreateAsyncScope())
     }
     var traceInsert = Command("traces", ["project_id", "id", "name", "user_id", "feature", "start_time", "end_time", "status", "input", "output",
         "created_at", "updated_at", "last_activity_at", "pending", "revision"]);
-    var observationInsert = Command("observations", ["project_id", "id", "trace_id", "type", "name", "start_time", "end_time", "model",
-        "prompt_name", "prompt_version", "input_tokens", "output_tokens", "status", "input", "output", "created_at", "updated_at"]);
+    var observationInsert = Command("observations", ["project_id", "id", "trace_id", "type", "name", "start_time", "end_time", "completion_start_time",
+        "model", "prompt_name", "prompt_version", "input_tokens", "output_tokens", "status", "input", "output", "metadata", "created_at", "updated_at"]);
+    string[] cacheStatuses = ["miss", "hit", "none", "miss", "semantic_hit"];
     var scoreInsert = Command("scores", ["project_id", "id", "trace_id", "name", "data_type", "value", "source", "status", "timestamp",
         "created_at", "updated_at"]);
     for (var i = 0; i < traces; i++)
@@ -79,8 +80,12 @@ await using (var scope = host.Services.CreateAsyncScope())
         var status = i % 50 == 0 ? "error" : "ok";
         await InsertAsync(traceInsert, Project, id, "support answer", $"user-{i % 500}", i % 3 == 0 ? "search" : "chat", Sql(start), Sql(end), status,
             $"Where is my order {i}?", "It shipped on Monday.", Sql(end), Sql(end), Sql(end), 0, 1);
-        await InsertAsync(observationInsert, Project, id + "-gen", id, "generation", "answer", Sql(start), Sql(end), model, "support", 1 + i % 3,
-            800, 90, status, $"[{{\"role\":\"user\",\"content\":\"Where is my order {i}?\"}}]", "It shipped on Monday.", Sql(end), Sql(end));
+        // Half the generations streamed (a first token 80–1,000 ms in), and the gateway's cache outcomes, as it writes them.
+        var streamed = i % 2 == 0;
+        await InsertAsync(observationInsert, Project, id + "-gen", id, "generation", "answer", Sql(start), Sql(end),
+            Sql(start.AddMilliseconds(80 + random.Next(920))), model, "support", 1 + i % 3,
+            800, 90, status, $"[{{\"role\":\"user\",\"content\":\"Where is my order {i}?\"}}]", "It shipped on Monday.",
+            $"{{\"streamed\":{(streamed ? "true" : "false")},\"cacheStatus\":\"{cacheStatuses[i % cacheStatuses.Length]}\"}}", Sql(end), Sql(end));
         foreach (var name in new[] { "faithfulness", "relevance" })
             await InsertAsync(scoreInsert, Project, $"{id}-{name}", id, name, "NUMERIC", random.NextDouble(), "EVAL", "ok", Sql(end.AddMilliseconds(500)),
                 Sql(end), Sql(end));
@@ -97,7 +102,7 @@ await using (var scope = host.Services.CreateAsyncScope())
     }
     await transaction.CommitAsync();
     // Rows written around TraceStore are not in trace-stats' per-minute rollups yet: rebuilt as the migration backfills them.
-    foreach (var statement in RollupBackfill.Statements(postgres: false, name => name))
+    foreach (var statement in RollupBackfill.Statements(postgres: false, name => name).Concat(RollupBackfill.GenerationStatements(postgres: false, name => name)))
         await db.Database.ExecuteSqlRawAsync(statement);
     var costs = scope.ServiceProvider.GetRequiredService<CostAccountantDbContext>();
     costs.Rollups.AddRange(rollups.Values);

@@ -49,6 +49,13 @@ public sealed class ObservationRecord
 
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>The generation-rollup minute this observation is counted in (null: not a counted generation), with the
+    /// TTFT bucket and cache outcome (<see cref="Features.Rollups.GenerationFacts"/>) it was counted with: what to take
+    /// back out when the row changes.</summary>
+    public DateTime? RollupMinute { get; set; }
+    public int? RollupBucket { get; set; }
+    public int? RollupCache { get; set; }
 }
 
 public static class ObservationTypes

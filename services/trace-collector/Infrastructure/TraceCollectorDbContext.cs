@@ -12,6 +12,7 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
     public DbSet<ProjectPolicyRecord> ProjectPolicies => Set<ProjectPolicyRecord>();
     public DbSet<TraceRollupRecord> TraceRollups => Set<TraceRollupRecord>();
     public DbSet<ScoreRollupRecord> ScoreRollups => Set<ScoreRollupRecord>();
+    public DbSet<GenerationRollupRecord> GenerationRollups => Set<GenerationRollupRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -82,7 +83,12 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             observation.Property(o => o.UpdatedAt).HasColumnName("updated_at");
             observation.HasIndex(o => new { o.ProjectId, o.TraceId }).HasDatabaseName("ix_observations_project_trace");
             observation.HasIndex(o => new { o.ProjectId, o.Model }).HasDatabaseName("ix_observations_project_model");
+            observation.Property(o => o.RollupMinute).HasColumnName("rollup_minute");
+            observation.Property(o => o.RollupBucket).HasColumnName("rollup_bucket");
+            observation.Property(o => o.RollupCache).HasColumnName("rollup_cache");
             observation.HasIndex(o => new { o.PromptName, o.StartTime }).HasDatabaseName("ix_observations_prompt_start");
+            // Only counted generations are indexed (partial), so other observations cost no extra index write.
+            observation.HasIndex(o => o.RollupMinute).HasDatabaseName("ix_observations_rollup_minute").HasFilter("rollup_minute IS NOT NULL");
         });
 
         modelBuilder.Entity<ProjectPolicyRecord>(policy =>
@@ -148,6 +154,19 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             rollup.Property(r => r.Count).HasColumnName("count");
             rollup.Property(r => r.Sum).HasColumnName("sum");
             rollup.HasIndex(r => new { r.ProjectId, r.Minute }).HasDatabaseName("ix_score_rollups_project_minute");
+        });
+
+        modelBuilder.Entity<GenerationRollupRecord>(rollup =>
+        {
+            rollup.ToTable("generation_rollups");
+            rollup.HasKey(r => new { r.Minute, r.ProjectId, r.TtftBucket });
+            rollup.Property(r => r.Minute).HasColumnName("minute");
+            rollup.Property(r => r.ProjectId).HasColumnName("project_id").HasMaxLength(128);
+            rollup.Property(r => r.TtftBucket).HasColumnName("ttft_bucket");
+            rollup.Property(r => r.Generations).HasColumnName("generations");
+            rollup.Property(r => r.CacheLookups).HasColumnName("cache_lookups");
+            rollup.Property(r => r.CacheHits).HasColumnName("cache_hits");
+            rollup.HasIndex(r => new { r.ProjectId, r.Minute }).HasDatabaseName("ix_generation_rollups_project_minute");
         });
     }
 }

@@ -67,8 +67,12 @@ public class ProjectPolicyTests : IAsyncLifetime
         Assert.Contains("[EMAIL]", gateway.Input);
         Assert.DoesNotContain("jane.doe", gateway.Input);
         Assert.Equal("Card [CARD] noted.", gateway.Output);
-        await using var scope = _collector.Host.Services.CreateAsyncScope();
-        var row = await scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>().ProjectPolicies.AsNoTracking().SingleAsync(p => p.ProjectId == "project-a");
+        // The consumer applies the policy in memory first and saves it after, so the row may trail what AnnounceAsync waited for.
+        var row = await Eventually.UntilAsync(async () =>
+        {
+            await using var scope = _collector.Host.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>().ProjectPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.ProjectId == "project-a");
+        }, TimeSpan.FromSeconds(15), "the project's policy row");
         Assert.True(row.RedactPii);
     }
 
@@ -92,9 +96,11 @@ public class ProjectPolicyTests : IAsyncLifetime
         await IngestAsync(CollectorHost.KeyOfB,
             Event("trace-create", new JsonObject { ["id"] = old, ["timestamp"] = tenDaysAgo }),
             Event("span-create", new JsonObject { ["id"] = "old-span", ["traceId"] = old, ["startTime"] = tenDaysAgo, ["endTime"] = tenDaysAgo }),
+            Event("generation-create", new JsonObject { ["id"] = "old-generation", ["traceId"] = old, ["startTime"] = tenDaysAgo, ["model"] = "m" }),
             Event("score-create", new JsonObject { ["id"] = "old-score", ["traceId"] = old, ["name"] = "n", ["value"] = 1 }),
             Event("trace-create", new JsonObject { ["id"] = recent }),
-            Event("span-create", new JsonObject { ["id"] = "new-span", ["traceId"] = recent }));
+            Event("span-create", new JsonObject { ["id"] = "new-span", ["traceId"] = recent }),
+            Event("generation-create", new JsonObject { ["id"] = "new-generation", ["traceId"] = recent, ["startTime"] = DateTime.UtcNow.ToString("O"), ["model"] = "m" }));
 
         var deleted = await _collector.Host.Services.GetRequiredService<RetentionPurge>().PurgeAsync(CancellationToken.None);
 
@@ -105,7 +111,7 @@ public class ProjectPolicyTests : IAsyncLifetime
         Assert.Empty(goneScores);
         var (kept, keptObservations, _) = await _collector.ReadAsync("project-b", recent);
         Assert.NotNull(kept);
-        Assert.Single(keptObservations);
+        Assert.Equal(2, keptObservations.Count);
         // The trace-stats rollups lose the purged minutes and the purged score, and still add up to what is stored.
         await using var scope = _collector.Host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
@@ -114,5 +120,7 @@ public class ProjectPolicyTests : IAsyncLifetime
         Assert.Equal(await db.Traces.CountAsync(t => t.ProjectId == "project-b"), await db.TraceRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Traces));
         Assert.Equal(await db.Scores.CountAsync(s => s.ProjectId == "project-b" && s.Status == "ok" && s.Value != null),
             await db.ScoreRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Count));
+        Assert.Equal(1, await db.Observations.CountAsync(o => o.ProjectId == "project-b" && o.Type == "generation"));
+        Assert.Equal(1, await db.GenerationRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Generations));
     }
 }

@@ -15,7 +15,9 @@ namespace LlmOps.CostAccountant.Features.Query;
 /// </summary>
 public static class CostEndpoints
 {
-    private static readonly string[] Dimensions = ["model", "feature", "key", "user", "deployment", "prompt"];
+    // "project" is only useful to the admin key (a project key's rows all carry its own project), but it is offered to
+    // every key: the scoping in Scoped() already decides which projects' rows there are to group.
+    private static readonly string[] Dimensions = ["model", "feature", "project", "key", "user", "deployment", "prompt"];
     private static readonly TimeSpan MaxWindow = TimeSpan.FromDays(400);
 
     public sealed record Totals(long Requests, long UnpricedRequests, long InputTokens, long OutputTokens, long CachedInputTokens, decimal Cost);
@@ -153,6 +155,7 @@ public static class CostEndpoints
     {
         "model" => r.Model,
         "feature" => r.Feature,
+        "project" => r.ProjectId,
         "key" => r.KeyId,
         "user" => r.UserId,
         "deployment" => r.Deployment,

@@ -95,7 +95,7 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             await UpsertObservationsAsync(connection, dbTransaction, observations, now, cancellationToken);
             await UpsertScoresAsync(connection, dbTransaction, scores, now, cancellationToken);
             await Rollups.RollupAccounting.AccountAsync(db, [.. traces.Concat(explicitTraces).Select(t => (t.ProjectId, t.Id))],
-                [.. scores.Select(s => (s.ProjectId, s.Id))], cancellationToken);
+                [.. scores.Select(s => (s.ProjectId, s.Id))], cancellationToken, [.. observations.Select(o => (o.ProjectId, o.Id))]);
             await transaction.CommitAsync(cancellationToken);
         });
         Written.Add(traces.Count + explicitTraces.Count, new KeyValuePair<string, object?>("kind", "trace"));

@@ -68,7 +68,9 @@ public sealed partial class RetentionPurge(IServiceScopeFactory scopes, ProjectP
                     break;
                 deleted += await InTransactionAsync(db, async () =>
                 {
-                    await db.Observations.Where(o => o.ProjectId == projectId && ids.Contains(o.TraceId)).ExecuteDeleteAsync(cancellationToken);
+                    var observations = db.Observations.Where(o => o.ProjectId == projectId && ids.Contains(o.TraceId));
+                    await RollupAccounting.ForgetGenerationsAsync(db, observations, cancellationToken);
+                    await observations.ExecuteDeleteAsync(cancellationToken);
                     var scores = db.Scores.Where(s => s.ProjectId == projectId && s.TraceId != null && ids.Contains(s.TraceId));
                     await RollupAccounting.ForgetScoresAsync(db, scores, cancellationToken);
                     await scores.ExecuteDeleteAsync(cancellationToken);

@@ -11,7 +11,8 @@ namespace LlmOps.TraceCollector.Features.Query;
 /// started in it, how many failed, and their latency p50 / p95 / p99 (nearest rank, finished traces only); and per
 /// bucket and score name, how many scores were recorded and their mean (numeric scores with status ok). What the
 /// dashboard's Overview plots. A project key sees its own project; the admin key all, or one with <c>?projectId=</c>.
-/// With <c>groupBy=feature|project</c> the trace figures also come per group (<c>groups</c>). Read from the per-minute
+/// With <c>groupBy=feature|project</c> the trace figures also come per group (<c>groups</c>). Per bucket also the
+/// generations' response-cache hit rate and time to first token p50 / p95 (<c>generations</c>, <see cref="GenerationStatsReader"/>). Read from the per-minute
 /// rollups (<see cref="TraceStatsReader"/>), so a week costs the same at any traffic; percentiles come from their latency
 /// histograms, within 2.2 % of the exact nearest rank (<see cref="Rollups.LatencyHistogram"/>).
 /// </summary>
@@ -23,6 +24,11 @@ public static class TraceStatsEndpoint
 
     public sealed record TimeBucket(DateTime Bucket, int Traces, int Errors, double? ErrorRate, double? LatencyP50Ms,
         double? LatencyP95Ms, double? LatencyP99Ms);
+
+    /// <summary>Generations started in the bucket, the response-cache lookups among them and the hits (hit or semantic hit;
+    /// a bypass or no cache is not a lookup), and the time to first token of the streamed ones (<c>ttftCount</c>).</summary>
+    public sealed record GenerationBucket(DateTime Bucket, long Generations, long CacheLookups, long CacheHits, double? CacheHitRate,
+        long TtftCount, double? TtftP50Ms, double? TtftP95Ms);
 
     public sealed record ScoreBucket(DateTime Bucket, string Name, int Count, double Mean);
 
@@ -78,6 +84,8 @@ public static class TraceStatsEndpoint
 
         var only = context.User.ProjectFilter(projectId);
         var (traceStats, scoreStats) = await TraceStatsReader.ReadAsync(db, only, start, end, step, grouping, context.RequestAborted);
+        var generationStats = await GenerationStatsReader.ReadAsync(db, only, start, end, step, context.RequestAborted);
+        var generations = generationStats.OrderBy(g => g.Key).Select(g => g.Value.ToBucket(g.Key)).ToList();
         var buckets = traceStats.Where(s => s.Key.Group is null).OrderBy(s => s.Key.Bucket).Select(s => s.Value.ToBucket(s.Key.Bucket)).ToList();
         var series = grouping == Grouping.None
             ? null
@@ -92,7 +100,7 @@ public static class TraceStatsEndpoint
         await context.Response.WriteAsJsonAsync(new
         {
             from = start, to = end, interval = interval ?? "hour", groupBy = grouping == Grouping.None ? null : groupBy, data = buckets,
-            groups = series, scores = scoreBuckets,
+            groups = series, scores = scoreBuckets, generations,
         }, context.RequestAborted);
     }
 }

@@ -146,12 +146,12 @@ public static class TraceStatsReader
         found.Sum += sum;
     }
 
-    private static DateTime Ceiling(DateTime time)
+    internal static DateTime Ceiling(DateTime time)
     {
         var floor = RollupAccounting.Minute(time);
         return floor == DateTime.SpecifyKind(time, DateTimeKind.Utc) ? floor : floor.AddMinutes(1);
     }
 
-    private static DateTime Floor(DateTime time, TimeSpan size) =>
+    internal static DateTime Floor(DateTime time, TimeSpan size) =>
         DateTime.SpecifyKind(new DateTime(time.Ticks - time.Ticks % size.Ticks), DateTimeKind.Utc);
 }

@@ -6,7 +6,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace LlmOps.TraceCollector.Features.Rollups;
 
 /// <summary>
-/// Keeps the per-minute rollups (<see cref="TraceRollupRecord"/>, <see cref="ScoreRollupRecord"/>) in step with the rows
+/// Keeps the per-minute rollups (<see cref="TraceRollupRecord"/>, <see cref="ScoreRollupRecord"/>,
+/// <see cref="GenerationRollupRecord"/>) in step with the rows
 /// a write touched, inside the writer's transaction. Each trace and score row remembers the contribution it was counted
 /// with (its <c>rollup_*</c> columns); accounting compares that with what the row says now and moves only the
 /// difference (take the old contribution out, put the new one in). So accounting the same row twice, a redelivered
@@ -31,15 +32,43 @@ public static class RollupAccounting
     public static DateTime Minute(DateTime time) =>
         DateTime.SpecifyKind(new DateTime(time.Ticks - time.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc);
 
-    /// <summary>Brings the rollups in line with the current state of these traces and scores. Call inside a transaction.</summary>
+    /// <summary>Brings the rollups in line with the current state of these traces, scores and observations. Call inside a transaction.</summary>
     public static async Task AccountAsync(TraceCollectorDbContext db, IReadOnlyCollection<(string ProjectId, string Id)> traces,
-        IReadOnlyCollection<(string ProjectId, string Id)> scores, CancellationToken cancellationToken)
+        IReadOnlyCollection<(string ProjectId, string Id)> scores, CancellationToken cancellationToken,
+        IReadOnlyCollection<(string ProjectId, string Id)>? observations = null)
     {
         var sql = Sql(db);
         if (traces.Count > 0)
             await AccountTracesAsync(sql, Sorted(traces), cancellationToken);
         if (scores.Count > 0)
             await AccountScoresAsync(sql, Sorted(scores), cancellationToken);
+        if (observations is { Count: > 0 })
+            await AccountGenerationsAsync(sql, Sorted(observations), cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the generations about to be deleted out of the generation rollups (call in the deleting transaction, before
+    /// the delete): a generation may start in a later minute than its trace, so dropping the trace's minutes is not enough.
+    /// </summary>
+    public static async Task ForgetGenerationsAsync(TraceCollectorDbContext db, IQueryable<ObservationRecord> doomed, CancellationToken cancellationToken)
+    {
+        var counted = await doomed.Where(o => o.RollupMinute != null)
+            .GroupBy(o => new { o.ProjectId, o.RollupMinute, o.RollupBucket })
+            .Select(g => new
+            {
+                g.Key.ProjectId, g.Key.RollupMinute, g.Key.RollupBucket, Count = g.LongCount(),
+                Lookups = g.LongCount(o => o.RollupCache > GenerationFacts.NoLookup), Hits = g.LongCount(o => o.RollupCache == GenerationFacts.Hit),
+            })
+            .ToListAsync(cancellationToken);
+        var deltas = counted
+            .Select(c => new GenerationRollupRecord
+            {
+                Minute = DateTime.SpecifyKind(c.RollupMinute!.Value, DateTimeKind.Utc), ProjectId = c.ProjectId,
+                TtftBucket = c.RollupBucket ?? LatencyHistogram.Untimed, Generations = -c.Count, CacheLookups = -c.Lookups, CacheHits = -c.Hits,
+            })
+            .OrderBy(r => r.Minute).ThenBy(r => r.ProjectId, StringComparer.Ordinal).ThenBy(r => r.TtftBucket)
+            .ToList();
+        await Sql(db).AddGenerationRollupsAsync(deltas, cancellationToken);
     }
 
     /// <summary>
@@ -70,7 +99,8 @@ public static class RollupAccounting
             ?? throw new InvalidOperationException("Rollups are accounted inside the writer's transaction.");
         return new RollupSql(db.Database.GetDbConnection(), transaction, db.Database.IsPostgres(),
             db.Database.Table(TraceCollectorDbContext.Schema, "traces"), db.Database.Table(TraceCollectorDbContext.Schema, "scores"),
-            db.Database.Table(TraceCollectorDbContext.Schema, "trace_rollups"), db.Database.Table(TraceCollectorDbContext.Schema, "score_rollups"));
+            db.Database.Table(TraceCollectorDbContext.Schema, "trace_rollups"), db.Database.Table(TraceCollectorDbContext.Schema, "score_rollups"),
+            db.Database.Table(TraceCollectorDbContext.Schema, "observations"), db.Database.Table(TraceCollectorDbContext.Schema, "generation_rollups"));
     }
 
     private static List<(string ProjectId, string Id)> Sorted(IEnumerable<(string ProjectId, string Id)> keys) =>
@@ -159,6 +189,55 @@ public static class RollupAccounting
             .Select(d => new ScoreRollupRecord { Minute = d.Key.Minute, ProjectId = d.Key.ProjectId, Name = d.Key.Name, Count = d.Value.Count, Sum = d.Value.Sum })
             .ToList(), cancellationToken);
     }
+
+    private static async Task AccountGenerationsAsync(RollupSql sql, List<(string ProjectId, string Id)> keys, CancellationToken cancellationToken)
+    {
+        var rows = await sql.ReadGenerationsAsync(keys, cancellationToken);
+        var deltas = new SortedDictionary<(DateTime Minute, string ProjectId, int Bucket), (long Generations, long Lookups, long Hits)>(GenerationKeyOrder);
+        var changed = new List<RollupSql.GenerationMark>();
+        foreach (var row in rows)
+        {
+            if (row.Counted == row.Now)
+                continue;
+            if (row.Counted is { } before)
+                Apply(deltas, row.ProjectId, before, -1);
+            if (row.Now is { } now)
+                Apply(deltas, row.ProjectId, now, +1);
+            changed.Add(new RollupSql.GenerationMark(row.ProjectId, row.Id, row.Now?.Minute, row.Now?.Bucket, row.Now?.Cache));
+        }
+        if (changed.Count == 0)
+            return;
+        await sql.MarkGenerationsAsync(changed, cancellationToken);
+        await sql.AddGenerationRollupsAsync(deltas.Where(d => d.Value != default)
+            .Select(d => new GenerationRollupRecord
+            {
+                Minute = d.Key.Minute, ProjectId = d.Key.ProjectId, TtftBucket = d.Key.Bucket,
+                Generations = d.Value.Generations, CacheLookups = d.Value.Lookups, CacheHits = d.Value.Hits,
+            })
+            .ToList(), cancellationToken);
+    }
+
+    private static void Apply(SortedDictionary<(DateTime, string, int), (long Generations, long Lookups, long Hits)> deltas, string projectId,
+        GenerationFacts.Contribution contribution, int sign)
+    {
+        var key = (contribution.Minute, projectId, contribution.Bucket);
+        var (generations, lookups, hits) = deltas.GetValueOrDefault(key);
+        deltas[key] = (generations + sign, lookups + (contribution.Cache > GenerationFacts.NoLookup ? sign : 0),
+            hits + (contribution.Cache == GenerationFacts.Hit ? sign : 0));
+    }
+
+    /// <summary>Generation-rollup keys in the order their upserts take row locks: minute, project (ordinal), TTFT bucket.</summary>
+    private static readonly IComparer<(DateTime, string, int)> GenerationKeyOrder = Comparer<(DateTime, string, int)>.Create((a, b) =>
+    {
+        var byMinute = a.Item1.CompareTo(b.Item1);
+        if (byMinute != 0)
+            return byMinute;
+        var byProject = string.CompareOrdinal(a.Item2, b.Item2);
+        return byProject != 0 ? byProject : a.Item3.CompareTo(b.Item3);
+    });
+
+    /// <summary>What a stored observation counts for now (null: nothing), and what it was counted with.</summary>
+    internal sealed record GenerationRow(string ProjectId, string Id, GenerationFacts.Contribution? Now, GenerationFacts.Contribution? Counted);
 
     /// <summary>What a stored trace row says now, and what it was counted with.</summary>
     internal sealed record TraceRow(string ProjectId, string Id, DateTime Start, DateTime? End, string Status, string? Feature, TraceContribution? Counted);

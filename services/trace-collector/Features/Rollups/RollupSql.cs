@@ -9,8 +9,8 @@ namespace LlmOps.TraceCollector.Features.Rollups;
 /// (<c>unnest</c>), so a batch of thousands of traces costs a handful of round trips; on SQLite one prepared statement
 /// per row (in-process, microseconds each).
 /// </summary>
-internal sealed class RollupSql(DbConnection connection, DbTransaction transaction, bool postgres, string traces, string scores,
-    string traceRollups, string scoreRollups)
+internal sealed partial class RollupSql(DbConnection connection, DbTransaction transaction, bool postgres, string traces, string scores,
+    string traceRollups, string scoreRollups, string observations, string generationRollups)
 {
     public sealed record TraceMark(string ProjectId, string Id, DateTime Minute, string Feature, int Bucket, bool Error);
 

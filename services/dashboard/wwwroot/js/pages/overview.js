@@ -10,8 +10,10 @@ const Ranges = {
   '7d': { hours: 168, interval: 'hour', stepSeconds: 3600 },
 };
 const RefreshSeconds = 15;
+const CostGroups = [['model', 'model', 'Model'], ['feature', 'feature', 'Feature'], ['project', 'project', 'Project']];
 let chosenRange = '24h';
 let chosenGroup = '';
+let chosenCostGroup = 'model';
 let liveRefresh = true;
 
 export async function overviewPage(container) {
@@ -25,11 +27,15 @@ export async function overviewPage(container) {
   const groupSelect = h('select', { id: 'group-by', onchange: e => { chosenGroup = e.target.value; load(); } },
     ...[['', 'nothing'], ['feature', 'feature'], ['project', 'project']].map(([value, label]) =>
       h('option', { value, ...(value === chosenGroup ? { selected: true } : {}) }, label)));
+  // The cost chart's stacking dimension: cost-accountant's rollups are keyed by model, feature and project alike.
+  const costGroupSelect = h('select', { id: 'cost-by', onchange: e => { chosenCostGroup = e.target.value; load(); } },
+    ...CostGroups.map(([value, label]) => h('option', { value, ...(value === chosenCostGroup ? { selected: true } : {}) }, label)));
   const liveBox = h('input', { type: 'checkbox', id: 'live', checked: liveRefresh, onchange: e => { liveRefresh = e.target.checked; schedule(); } });
   container.append(
     h('h1', {}, 'Overview'),
     h('div', { class: 'toolbar' },
       h('div', { class: 'group', role: 'group', 'aria-label': 'Time range' }, h('span', { class: 'muted' }, 'Range:'), rangeButtons),
+      h('div', { class: 'group' }, h('label', { for: 'cost-by' }, 'Cost by:'), costGroupSelect),
       h('div', { class: 'group' }, h('label', { for: 'group-by' }, 'Traces by:'), groupSelect),
       h('div', { class: 'group' }, liveBox, h('label', { for: 'live' }, `Live refresh (every ${RefreshSeconds} s)`)),
       status),
@@ -47,11 +53,11 @@ export async function overviewPage(container) {
     const window = { from: from.toISOString(), to: to.toISOString(), interval: range.interval };
     try {
       const [costs, stats] = await Promise.all([
-        api(`/api/costs${query({ ...window, groupBy: 'model' })}`),
+        api(`/api/costs${query({ ...window, groupBy: chosenCostGroup })}`),
         api(`/api/trace-stats${query({ ...window, ...(chosenGroup ? { groupBy: chosenGroup } : {}) })}`),
       ]);
       if (stopped) return;
-      content.replaceChildren(...render(costs, stats, from, to, range).filter(Boolean));
+      content.replaceChildren(...render(costs, stats, from, to, range, chosenCostGroup).filter(Boolean));
       status.textContent = `Updated ${to.toLocaleTimeString('en-GB')}`;
     } catch (error) {
       if (stopped) return;
@@ -73,20 +79,20 @@ function buckets(from, to, stepSeconds) {
   return times;
 }
 
-function render(costs, stats, from, to, range) {
+function render(costs, stats, from, to, range, costGroup) {
   const times = buckets(from, to, range.stepSeconds);
   const index = new Map(times.map((t, i) => [t, i]));
   const at = iso => index.get(Math.floor(new Date(iso).getTime() / 1000 / range.stepSeconds) * range.stepSeconds);
 
-  // Cost per bucket, one series per model (stacked); requests and tokens summed over models.
-  const models = [...new Set(costs.data.map(r => r.group.model || '(none)'))];
+  // Cost per bucket, one series per model, feature or project (stacked); requests and tokens summed over them.
+  const models = [...new Set(costs.data.map(r => r.group[costGroup] || '(none)'))];
   const costByModel = new Map(models.map(m => [m, new Array(times.length).fill(0)]));
   const requests = new Array(times.length).fill(0);
   const inputTokens = new Array(times.length).fill(0);
   const outputTokens = new Array(times.length).fill(0);
   const modelTotals = new Map();
   for (const row of costs.data) {
-    const model = row.group.model || '(none)';
+    const model = row.group[costGroup] || '(none)';
     const total = modelTotals.get(model) ?? { requests: 0, unpriced: 0, tokens: 0, cost: 0 };
     total.requests += row.totals.requests; total.unpriced += row.totals.unpricedRequests;
     total.tokens += row.totals.inputTokens + row.totals.outputTokens; total.cost += row.totals.cost;
@@ -117,6 +123,17 @@ function render(costs, stats, from, to, range) {
   }
   const worstP95 = Math.max(...stats.data.map(b => b.latencyP95Ms ?? 0), 0);
 
+  // Generations (trace-stats' generation rollups): cache hit rate among lookups, and streamed generations' time to first token.
+  const hitRate = new Array(times.length).fill(null), ttftP50 = [...hitRate], ttftP95 = [...hitRate];
+  let lookups = 0, hits = 0, timed = 0;
+  for (const g of stats.generations ?? []) {
+    lookups += g.cacheLookups; hits += g.cacheHits; timed += g.ttftCount;
+    const i = at(g.bucket);
+    if (i === undefined) continue;
+    hitRate[i] = g.cacheHitRate; ttftP50[i] = g.ttftP50Ms; ttftP95[i] = g.ttftP95Ms;
+  }
+  const worstTtftP95 = Math.max(...(stats.generations ?? []).map(g => g.ttftP95Ms ?? 0), 0);
+
   const groups = (stats.groups ?? []).map(g => {
     const values = new Array(times.length).fill(0);
     let traces = 0, errors = 0, worst = 0;
@@ -136,15 +153,16 @@ function render(costs, stats, from, to, range) {
       tile('Tokens (in / out)', `${count(costs.totals.inputTokens)} / ${count(costs.totals.outputTokens)}`, 'tile-tokens'),
       tile('Traces', count(traces), 'tile-traces'),
       tile('Error rate', traces ? percent(errors / traces) : '–', 'tile-errors'),
-      tile('Worst p95 latency', worstP95 ? ms(worstP95) : '–', 'tile-p95')),
+      tile('Worst p95 latency', worstP95 ? ms(worstP95) : '–', 'tile-p95'),
+      tile('Cache hit rate', lookups ? percent(hits / lookups) : '–', 'tile-cache')),
     costs.unpricedModels.length ? h('p', { class: 'error' }, `Unpriced models (their cost is not counted): ${costs.unpricedModels.join(', ')}`) : null,
     h('div', { class: 'grid' },
       h('section', { class: 'panel', 'aria-labelledby': 'cost-title' },
-        h('h2', { id: 'cost-title' }, `Cost per ${range.interval} by model (stacked)`),
+        h('h2', { id: 'cost-title' }, `Cost per ${range.interval} by ${costGroup} (stacked)`),
         timeChart({ times, series: models.map(m => ({ label: m, values: costByModel.get(m) })), stacked: true, format: money,
-          ariaLabel: `Stacked cost per ${range.interval} by model; totals are in the table below.` }),
+          ariaLabel: `Stacked cost per ${range.interval} by ${costGroup}; totals are in the table below.` }),
         table([
-          { title: 'Model', cell: r => r[0] },
+          { title: CostGroups.find(g => g[0] === costGroup)[2], cell: r => r[0] },
           { title: 'Requests', class: 'num', cell: r => count(r[1].requests) },
           { title: 'Tokens', class: 'num', cell: r => count(r[1].tokens) },
           { title: 'Cost', class: 'num', cell: r => (r[1].unpriced === r[1].requests ? 'unpriced' : money(r[1].cost)) },
@@ -163,6 +181,18 @@ function render(costs, stats, from, to, range) {
         h('h2', { id: 'errors-title' }, 'Error rate'),
         timeChart({ times, series: [{ label: 'errors', values: errorRate, color: '#b91c1c' }], format: percent,
           ariaLabel: `Share of traces that failed: ${traces ? percent(errors / traces) : 'no traces'}.` })),
+      h('section', { class: 'panel', 'aria-labelledby': 'cache-title' },
+        h('h2', { id: 'cache-title' }, 'Cache hit rate'),
+        timeChart({ times, series: [{ label: 'hit rate', values: hitRate, color: '#15803d' }], format: percent,
+          ariaLabel: lookups ? `Share of cache lookups answered from the cache: ${percent(hits / lookups)} of ${count(lookups)}.` : 'No cache lookups in this range.' }),
+        h('p', { class: 'muted', id: 'cache-summary' },
+          lookups ? `${count(hits)} of ${count(lookups)} cache lookups answered from the cache (exact or semantic; a bypass is no lookup).` : 'No cache lookups in this range.')),
+      h('section', { class: 'panel', 'aria-labelledby': 'ttft-title' },
+        h('h2', { id: 'ttft-title' }, 'Time to first token p50 / p95 (streamed)'),
+        timeChart({ times, series: [{ label: 'p50', values: ttftP50 }, { label: 'p95', values: ttftP95 }], format: ms,
+          ariaLabel: timed ? `Time to first token of streamed generations; the worst p95 in the range is ${ms(worstTtftP95)}.` : 'No streamed generations in this range.' }),
+        h('p', { class: 'muted', id: 'ttft-summary' },
+          timed ? `Streamed generations timed: ${count(timed)}; worst p95 ${ms(worstTtftP95)}.` : 'No streamed generations in this range.')),
       h('section', { class: 'panel', 'aria-labelledby': 'quality-title' },
         h('h2', { id: 'quality-title' }, 'Quality scores (mean per bucket)'),
         timeChart({ times, series: scoreSeries, format: v => v.toFixed(2), ariaLabel: 'Mean of each score over time; the table lists them.' }),
