@@ -62,8 +62,12 @@ public static class EvaluatorExtensions
         builder.AddServiceBatchConsumer<TraceCompletedConsumer>(ServiceName, options.BatchSize, options.BatchWaitMs, options.BatchConcurrency);
         builder.AddServiceBatchConsumer<TraceCompletedBatchConsumer>(ServiceName, Math.Max(1, options.BatchSize / 100), options.BatchWaitMs,
             options.BatchConcurrency);
-        builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: Math.Max(1, options.Gateway.Concurrency));
-        builder.AddServiceConsumer<Features.Judges.JudgeTraceBatchConsumer>(ServiceName, prefetch: 2);
+        var judgeLane = new Features.Judges.JudgeLane();
+        builder.Services.AddSingleton(judgeLane);
+        builder.AddServiceConsumer<Features.Judges.JudgeTraceConsumer>(ServiceName, prefetch: Math.Max(1, options.Gateway.Concurrency),
+            endpoint: e => e.UseFilter(Features.Judges.JudgeLane.TraceFilter(judgeLane)));
+        builder.AddServiceConsumer<Features.Judges.JudgeTraceBatchConsumer>(ServiceName, prefetch: 2,
+            endpoint: e => e.UseFilter(Features.Judges.JudgeLane.BatchFilter(judgeLane)));
         builder.AddServiceBatchConsumer<ScoreRecordedConsumer>(ServiceName, 500, options.BatchWaitMs,
             endpoint: e => e.UseFilter(new OwnScores.SkipFilter()));
         builder.AddServiceBatchConsumer<ScoreRecordedBatchConsumer>(ServiceName, 20, options.BatchWaitMs,

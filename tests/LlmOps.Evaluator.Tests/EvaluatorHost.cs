@@ -83,10 +83,15 @@ public sealed class EvaluatorHost : IAsyncDisposable
     public Features.Online.EvaluationProgress Progress(string lane = Features.Online.EvaluationProgress.LexicalLane) =>
         Host.Services.GetRequiredKeyedService<Features.Online.EvaluationProgress>(lane);
 
-    /// <summary>Publishes and waits until both lanes (checks and judges) have taken every one of them (evaluated or skipped).</summary>
+    /// <summary>
+    /// Publishes and waits until both lanes (checks and judges) have taken every one of them (evaluated or skipped); the
+    /// judge lane only while some project has a judge (otherwise its queues acknowledge the traces unread).
+    /// </summary>
     public async Task PublishAndWaitAsync(IReadOnlyCollection<TraceCompleted> traces, bool batched = false)
     {
-        var lanes = new[] { Progress(), Progress(Features.Online.EvaluationProgress.JudgeLane) };
+        var lanes = Host.Services.GetRequiredService<Features.Judges.JudgeLane>().AnyJudges
+            ? new[] { Progress(), Progress(Features.Online.EvaluationProgress.JudgeLane) }
+            : [Progress()];
         var before = lanes.Select(Received).ToArray();
         var failedBefore = lanes.Select(Failed).ToArray();
         await PublishAsync(traces, batched);

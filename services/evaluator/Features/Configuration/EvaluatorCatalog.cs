@@ -21,7 +21,8 @@ public sealed record CompiledEvaluator(Guid Id, string ProjectId, string Name, s
 /// relevance, which needs only the question and the answer; context relevance and faithfulness, not applicable without
 /// retrieved documents).
 /// </summary>
-public sealed partial class EvaluatorCatalog(IServiceScopeFactory scopes, IOptions<EvaluatorOptions> options, ILogger<EvaluatorCatalog> logger)
+public sealed partial class EvaluatorCatalog(IServiceScopeFactory scopes, IOptions<EvaluatorOptions> options, Judges.JudgeLane judgeLane,
+    ILogger<EvaluatorCatalog> logger)
 {
     private static readonly string[] DefaultKinds =
         [Loop.ScoreNames.Refusal, Loop.ScoreNames.PiiLeak, Loop.ScoreNames.ContextRelevance, Loop.ScoreNames.Faithfulness, Loop.ScoreNames.AnswerRelevance];
@@ -63,6 +64,8 @@ public sealed partial class EvaluatorCatalog(IServiceScopeFactory scopes, IOptio
                     LogUnusable(logger, record.Name, record.ProjectId);
             }
             _byProject = compiled.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
+            judgeLane.Update(compiled.Values.Any(list => list.Any(e => e.Method == EvaluatorKinds.Judge))
+                             || options.Value.DefaultEvaluators && SharedDefaults.Any(e => e.Method == EvaluatorKinds.Judge));
             LoadedAt = DateTime.UtcNow;
         }
         finally

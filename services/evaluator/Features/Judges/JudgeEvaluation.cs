@@ -16,12 +16,7 @@ public sealed class JudgeEvaluation(EvaluatorCatalog catalog, JudgeRunner judge,
 {
     public async Task<List<ScoreRecorded>> EvaluateAsync(TraceCompleted trace, CancellationToken cancellationToken)
     {
-        if (trace.IsEvaluatorTraffic)
-            return [];
-        var judges = catalog.For(trace.ProjectId)
-            .Where(e => e.Method == EvaluatorKinds.Judge && e.Matches(trace.PromptName, trace.Model, trace.Feature)
-                        && OnlineEvaluation.Sampled(trace.TraceId, e.Name, e.SamplingRate))
-            .ToList();
+        var judges = Judges(catalog, trace).ToList();
         if (judges.Count == 0)
             return [];
         var verdicts = await Task.WhenAll(judges.Select(e => judge.JudgeAsync(e, trace, cancellationToken)));
@@ -32,4 +27,11 @@ public sealed class JudgeEvaluation(EvaluatorCatalog catalog, JudgeRunner judge,
             await loopScores.RecordAsync(scores, cancellationToken);
         return scores;
     }
+
+    /// <summary>The judge evaluators that apply to a trace (filters and sampling); none for the evaluator's own traffic.</summary>
+    public static IEnumerable<CompiledEvaluator> Judges(EvaluatorCatalog catalog, TraceCompleted trace) =>
+        trace.IsEvaluatorTraffic
+            ? []
+            : catalog.For(trace.ProjectId).Where(e => e.Method == EvaluatorKinds.Judge && e.Matches(trace.PromptName, trace.Model, trace.Feature)
+                                                      && OnlineEvaluation.Sampled(trace.TraceId, e.Name, e.SamplingRate));
 }

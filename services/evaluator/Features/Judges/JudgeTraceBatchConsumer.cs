@@ -8,7 +8,7 @@ namespace LlmOps.Evaluator.Features.Judges;
 
 /// <summary>The judge lane for batches of finished traces: the traces of one message judged side by side (bounded).</summary>
 public sealed class JudgeTraceBatchConsumer(IServiceScopeFactory scopes, [FromKeyedServices(EvaluationProgress.JudgeLane)] EvaluationProgress progress,
-    IOptions<EvaluatorOptions> options) : IConsumer<TraceCompletedBatch>
+    Configuration.EvaluatorCatalog catalog, IOptions<EvaluatorOptions> options) : IConsumer<TraceCompletedBatch>
 {
     public async Task Consume(ConsumeContext<TraceCompletedBatch> context)
     {
@@ -18,9 +18,11 @@ public sealed class JudgeTraceBatchConsumer(IServiceScopeFactory scopes, [FromKe
         progress.Started(traces.Count);
         var scores = new System.Collections.Concurrent.ConcurrentBag<ScoreRecorded>();
         var judged = 0;
+        // Only traces a judge will look at get a scope (and a DbContext): in most batches that is none.
+        var toJudge = traces.Where(t => JudgeEvaluation.Judges(catalog, t).Any()).ToList();
         try
         {
-            await Parallel.ForEachAsync(traces, new ParallelOptions
+            await Parallel.ForEachAsync(toJudge, new ParallelOptions
             {
                 MaxDegreeOfParallelism = options.Value.Gateway.Concurrency,
                 CancellationToken = context.CancellationToken,
