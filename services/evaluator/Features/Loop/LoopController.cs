@@ -19,6 +19,27 @@ public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, Act
     /// <summary>Failing traces read per diagnosis at most (its examples, the fine-tune curator's candidates, a gap's queries).</summary>
     public const int MaxFailingTraces = 2_000;
 
+    /// <summary>
+    /// Runs every query a pass can make once, against no project, so the first real diagnosis after a start does not pay
+    /// for translating them (hundreds of milliseconds on a loaded machine, against the loop's 2 s goal).
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var loop = options.Value.Loop;
+        var bounds = await window.BoundsAsync("", clock.GetUtcNow().UtcDateTime.AddHours(-loop.WindowHours), MaxWindowScores, cancellationToken);
+        await window.SummaryAsync("", bounds, loop, cancellationToken);
+        FailingSet[] shapes =
+        [
+            new() { Metric = ScoreNames.JsonValid, Below = 0.5, Versions = [new PromptVersionKey("", 1)] },
+            new() { Metric = ScoreNames.ContextRelevance, Below = loop.RelevanceThreshold, DataSource = "" },
+            new() { Metric = ScoreNames.Faithfulness, Below = loop.FaithfulnessThreshold, Model = "", Versions = [new PromptVersionKey("", 1)],
+                RelevantAtLeast = loop.RelevanceThreshold },
+        ];
+        foreach (var shape in shapes)
+            await window.FailingTraceIdsAsync("", shape, bounds, 1, cancellationToken);
+        await window.GapCandidatesAsync("", "", loop.GapRelevance, bounds, 1, cancellationToken);
+    }
+
     public async Task<int> EvaluateAsync(string projectId, CancellationToken cancellationToken)
     {
         var loop = options.Value.Loop;

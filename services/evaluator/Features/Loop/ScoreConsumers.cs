@@ -39,6 +39,16 @@ public sealed class LoopTicker(LoopWork work, IServiceScopeFactory scopes, IOpti
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var pacer = new LoopPacer(TimeSpan.FromMilliseconds(options.Value.Loop.MinPassIntervalMs));
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<LoopController>().WarmUpAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the first pass's speed depends on it (the database may still be starting).
+            logger.LogWarning(ex, "Loop warm-up failed; the first pass will translate its queries");
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
