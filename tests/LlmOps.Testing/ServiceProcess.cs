@@ -80,7 +80,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for <c>/health/ready</c> to answer 200 (bus connected, database migrated, keys loaded).</summary>
-    public async Task WaitReadyAsync(TimeSpan timeout)
+    public Task WaitReadyAsync(TimeSpan timeout) => WaitHealthAsync("/health/ready", "ready", timeout);
+
+    /// <summary>
+    /// Waits for <c>/health/live</c> to answer 200: the process serves HTTP, whatever its broker or database say (a
+    /// service started while its broker is away is never ready, yet must serve).
+    /// </summary>
+    public Task WaitLiveAsync(TimeSpan timeout) => WaitHealthAsync("/health/live", "live", timeout);
+
+    private async Task WaitHealthAsync(string path, string state, TimeSpan timeout)
     {
         using var client = CreateClient(null);
         client.Timeout = TimeSpan.FromSeconds(5);
@@ -89,10 +97,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         while (clock.Elapsed < timeout)
         {
             if (_process.HasExited)
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it was ready.\n{Tail(200)}");
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it was {state}.\n{Tail(200)}");
             try
             {
-                var response = await client.GetAsync("/health/ready");
+                var response = await client.GetAsync(path);
                 // A 200 from a process that has since exited came from someone else on its port.
                 if (response.IsSuccessStatusCode && !_process.HasExited)
                     return;
@@ -104,37 +112,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"{Name} was not ready within {timeout} (last: {last}).\n{Tail(200)}");
-    }
-
-    /// <summary>
-    /// Waits for <c>/health/live</c> to answer 200: the process serves HTTP, whatever its broker or database say (a
-    /// service started while its broker is away is never ready, yet must serve).
-    /// </summary>
-    public async Task WaitLiveAsync(TimeSpan timeout)
-    {
-        using var client = CreateClient(null);
-        client.Timeout = TimeSpan.FromSeconds(5);
-        var clock = Stopwatch.StartNew();
-        var last = "no answer";
-        while (clock.Elapsed < timeout)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it was live.\n{Tail(200)}");
-            try
-            {
-                var response = await client.GetAsync("/health/live");
-                if (response.IsSuccessStatusCode && !_process.HasExited)
-                    return;
-                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                last = ex.Message;
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{Name} was not live within {timeout} (last: {last}).\n{Tail(200)}");
+        throw new TimeoutException($"{Name} was not {state} within {timeout} (last: {last}).\n{Tail(200)}");
     }
 
     /// <summary>A client for this process; <paramref name="bearerKey"/> null sends no Authorization header.</summary>

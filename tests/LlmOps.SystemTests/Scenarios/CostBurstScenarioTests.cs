@@ -122,7 +122,7 @@ public class CostBurstScenarioTests(ScenarioFixture fixture)
 
         // On-call was paged once about this project's burst.
         var dedupKey = $"llmops/cost_burst/project={project}";
-        var pages = await Eventually.UntilAsync(() => Task.FromResult(PagesFor(dedupKey) is { Count: > 0 } p ? p : null),
+        var pages = await Eventually.UntilAsync(() => Task.FromResult(PagerEvents.For(Platform.Pages, dedupKey) is { Count: > 0 } p ? p : null),
             TimeSpan.FromSeconds(30), "the cost_burst page");
         var page = Assert.Single(pages);
         Assert.Equal("trigger", page["event_action"]!.GetValue<string>());
@@ -155,9 +155,4 @@ public class CostBurstScenarioTests(ScenarioFixture fixture)
         // The subject is the alert's fingerprint (what a subscriber deduplicates episodes on), not the project.
         Assert.Equal(data.GetProperty("fingerprint").GetString(), cloudEvent.GetProperty("subject").GetString());
     }
-
-    private List<JsonNode> PagesFor(string dedupKey) => Platform.Pages.RequestsTo(PageReceiver.PagerDutyPath)
-        .Select(r => JsonNode.Parse(r.Body)!)
-        .Where(p => p["dedup_key"]!.GetValue<string>() == dedupKey)
-        .ToList();
 }

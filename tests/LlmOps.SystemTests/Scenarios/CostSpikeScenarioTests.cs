@@ -56,13 +56,13 @@ public class CostSpikeScenarioTests(ScenarioFixture fixture)
 
         // A week of $5 days and nothing today: no page (the rule evaluates every second; give it several).
         await Task.Delay(3_000);
-        Assert.Empty(PagesFor(dedupKey));
+        Assert.Empty(PagerEvents.For(Platform.Pages, dedupKey));
 
         // Today: $20, four times the mean and above the rule's $10 floor.
         var today = Enumerable.Range(0, 4).Select(i => Inference(project, now.AddMinutes(-10 + i), TodayOutputTokens / 4)).ToList();
         await TestInfrastructure.PublishContractAsync(Platform.VirtualHost, new InferenceCompletedBatch { Inferences = today });
 
-        var pages = await Eventually.UntilAsync(() => Task.FromResult(PagesFor(dedupKey) is { Count: > 0 } p ? p : null),
+        var pages = await Eventually.UntilAsync(() => Task.FromResult(PagerEvents.For(Platform.Pages, dedupKey) is { Count: > 0 } p ? p : null),
             TimeSpan.FromSeconds(60), "the cost_spike page");
         var page = Assert.Single(pages);
         Assert.Equal("trigger", page["event_action"]!.GetValue<string>());
@@ -76,7 +76,7 @@ public class CostSpikeScenarioTests(ScenarioFixture fixture)
 
         // The alert keeps firing (keep_firing_for 1h) without paging again.
         await Task.Delay(3_000);
-        Assert.Single(PagesFor(dedupKey));
+        Assert.Single(PagerEvents.For(Platform.Pages, dedupKey));
         using var alerts = Platform[ServiceProcesses.Alerting].CreateClient(key);
         var firing = JsonNode.Parse(await alerts.GetStringAsync("/api/alerts?state=firing"))!["data"]!.AsArray();
         var alert = Assert.Single(firing, a => a!["rule"]!.GetValue<string>() == "cost_spike")!;
@@ -108,9 +108,4 @@ public class CostSpikeScenarioTests(ScenarioFixture fixture)
         Status = InferenceStatuses.Success,
         Feature = "report-writer",
     };
-
-    private List<JsonNode> PagesFor(string dedupKey) => Platform.Pages.RequestsTo(PageReceiver.PagerDutyPath)
-        .Select(r => JsonNode.Parse(r.Body)!)
-        .Where(p => p["dedup_key"]!.GetValue<string>() == dedupKey)
-        .ToList();
 }

@@ -103,7 +103,7 @@ public class PromptRollbackScenarioTests(ScenarioFixture fixture)
 
         // On-call was paged about the broken answers, once, for this project.
         var dedupKey = $"llmops/format_failures/project={project}";
-        var triggered = await Eventually.UntilAsync(() => Task.FromResult(PagesFor(dedupKey, "trigger") is { Count: > 0 } p ? p : null),
+        var triggered = await Eventually.UntilAsync(() => Task.FromResult(PagerEvents.For(Platform.Pages, dedupKey, "trigger") is { Count: > 0 } p ? p : null),
             TimeSpan.FromSeconds(30), "the format_failures page");
         var page = Assert.Single(triggered);
         Assert.Equal("critical", page["payload"]!["severity"]!.GetValue<string>());
@@ -114,10 +114,10 @@ public class PromptRollbackScenarioTests(ScenarioFixture fixture)
         var recovered = await SendAsync(chat, gateway, Recovery, "after");
         Assert.All(recovered, a => Assert.Equal($"{Prompt}#2", a.Prompt));
         await WaitForScoresAsync(collector, recovered.Select(a => a.TraceId), expected: 1);
-        var resolved = await Eventually.UntilAsync(() => Task.FromResult(PagesFor(dedupKey, "resolve") is { Count: > 0 } p ? p : null),
+        var resolved = await Eventually.UntilAsync(() => Task.FromResult(PagerEvents.For(Platform.Pages, dedupKey, "resolve") is { Count: > 0 } p ? p : null),
             TimeSpan.FromSeconds(30), "the format_failures resolve");
         Assert.Single(resolved);
-        Assert.Single(PagesFor(dedupKey, "trigger"));
+        Assert.Single(PagerEvents.For(Platform.Pages, dedupKey, "trigger"));
 
         // Every request is one trace: no duplicates, none missing.
         var all = v2.Concat(v3).Concat(recovered).Select(a => a.TraceId).ToList();
@@ -172,9 +172,4 @@ public class PromptRollbackScenarioTests(ScenarioFixture fixture)
             Assert.Equal(expected, score["value"]!.GetValue<double>());
         }
     }
-
-    private List<JsonNode> PagesFor(string dedupKey, string action) => Platform.Pages.RequestsTo(PageReceiver.PagerDutyPath)
-        .Select(r => JsonNode.Parse(r.Body)!)
-        .Where(p => p["dedup_key"]!.GetValue<string>() == dedupKey && p["event_action"]!.GetValue<string>() == action)
-        .ToList();
 }

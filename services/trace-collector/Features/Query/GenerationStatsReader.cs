@@ -40,19 +40,9 @@ public static class GenerationStatsReader
         TimeSpan step, CancellationToken cancellationToken)
     {
         var figures = new Dictionary<DateTime, GenerationFigures>();
-        var firstWhole = TraceStatsReader.Ceiling(start);
-        var endWhole = RollupAccounting.Minute(end);
-        var edges = new List<(DateTime From, DateTime To)>();
-        if (firstWhole < endWhole)
-        {
-            if (start < firstWhole)
-                edges.Add((start, firstWhole));
-            if (endWhole < end)
-                edges.Add((endWhole, end));
+        var (whole, edges) = TraceStatsReader.Split(start, end);
+        if (whole is var (firstWhole, endWhole))
             await AddRollupsAsync(db, only, firstWhole, endWhole, step, figures, cancellationToken);
-        }
-        else
-            edges.Add((start, end));
         foreach (var (from, to) in edges)
         {
             // The rollup minute range lets the partial index narrow the scan to this minute's counted generations. The project

@@ -41,26 +41,36 @@ public static class TraceStatsReader
     {
         var traces = new Dictionary<(DateTime, string?), TraceFigures>();
         var scores = new Dictionary<(DateTime, string), ScoreFigures>();
-        var firstWhole = Ceiling(start);
-        var endWhole = RollupAccounting.Minute(end);
-        var edges = new List<(DateTime From, DateTime To)>();
-        if (firstWhole < endWhole)
+        var (whole, edges) = Split(start, end);
+        if (whole is var (firstWhole, endWhole))
         {
-            if (start < firstWhole)
-                edges.Add((start, firstWhole));
-            if (endWhole < end)
-                edges.Add((endWhole, end));
             await AddTraceRollupsAsync(db, only, firstWhole, endWhole, step, grouping, traces, cancellationToken);
             await AddScoreRollupsAsync(db, only, firstWhole, endWhole, step, scores, cancellationToken);
         }
-        else
-            edges.Add((start, end));
         foreach (var (from, to) in edges)
         {
             await AddRawTracesAsync(db, only, from, to, step, grouping, traces, cancellationToken);
             await AddRawScoresAsync(db, only, from, to, step, scores, cancellationToken);
         }
         return (traces, scores);
+    }
+
+    /// <summary>
+    /// A window cut into its whole minutes (read from the rollups; null when it holds none) and the partial minutes at its
+    /// edges (read from the raw rows).
+    /// </summary>
+    public static ((DateTime From, DateTime To)? Whole, List<(DateTime From, DateTime To)> Edges) Split(DateTime start, DateTime end)
+    {
+        var firstWhole = Ceiling(start);
+        var endWhole = RollupAccounting.Minute(end);
+        if (firstWhole >= endWhole)
+            return (null, [(start, end)]);
+        var edges = new List<(DateTime From, DateTime To)>();
+        if (start < firstWhole)
+            edges.Add((start, firstWhole));
+        if (endWhole < end)
+            edges.Add((endWhole, end));
+        return ((firstWhole, endWhole), edges);
     }
 
     private static async Task AddTraceRollupsAsync(TraceCollectorDbContext db, string? only, DateTime from, DateTime to, TimeSpan step, Grouping grouping,
