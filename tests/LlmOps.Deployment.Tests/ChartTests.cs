@@ -7,12 +7,13 @@ public sealed class ChartTests
     private static readonly string[] PlatformServices = ["inference-proxy", "trace-collector", "evaluator", "feedback-ingest", "cost-accountant", "alerting"];
 
     [Fact]
-    public void Default_values_render_one_Deployment_and_Service_per_platform_service_on_port_8080_with_probes()
+    public void Default_values_render_one_Deployment_and_Service_per_platform_service_and_the_dashboard_on_port_8080_with_probes()
     {
         var chart = ChartRenderer.Render();
 
-        Assert.Equal(PlatformServices.Order().Select(s => "llmops-" + s), chart.OfKind("Deployment").Select(d => Yaml.Str(d, "metadata.name")!).Order());
-        Assert.Equal(PlatformServices.Order().Select(s => "llmops-" + s), chart.OfKind("Service").Select(d => Yaml.Str(d, "metadata.name")!).Order());
+        string[] deployed = [.. PlatformServices, "dashboard"];
+        Assert.Equal(deployed.Order().Select(s => "llmops-" + s), chart.OfKind("Deployment").Select(d => Yaml.Str(d, "metadata.name")!).Order());
+        Assert.Equal(deployed.Order().Select(s => "llmops-" + s), chart.OfKind("Service").Select(d => Yaml.Str(d, "metadata.name")!).Order());
         Assert.Empty(chart.OfKind("StatefulSet"));
         Assert.Empty(chart.OfKind("Secret"));
         Assert.Empty(chart.OfKind("Job"));
@@ -218,6 +219,7 @@ public sealed class ChartTests
         var chart = ChartRenderer.Render("llmops", Values("migrations:\n  job:\n    enabled: true\n"));
 
         var jobs = chart.OfKind("Job").ToList();
+        // Not the dashboard: it owns no database.
         Assert.Equal(PlatformServices.Order().Select(s => "llmops-migrate-" + s), jobs.Select(j => Yaml.Str(j, "metadata.name")!).Order());
         foreach (var job in jobs)
         {
@@ -257,10 +259,42 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void Dashboard_forwards_every_api_prefix_owner_to_its_in_cluster_Service_and_skips_a_disabled_one()
+    {
+        var chart = ChartRenderer.Render("rel", Values("services:\n  trace-collector:\n    service: {type: ClusterIP, port: 8088}\n"));
+        var env = ChartEnvironment.Of(chart, chart.Single("Deployment", "rel-llmops-dashboard"));
+        var forwarded = env.Where(e => e.Name.StartsWith("Dashboard__Services__", StringComparison.Ordinal))
+            .ToDictionary(e => e.Name["Dashboard__Services__".Length..], e => new Uri(e.Value!));
+
+        // Every service the dashboard knows a prefix of (its own ApiRoutes), each at a Service the chart renders.
+        Assert.Equal(Dashboard.Features.Proxy.ApiRoutes.PrefixesByService.Keys.Order(), forwarded.Keys.Order());
+        foreach (var (key, uri) in forwarded)
+        {
+            var service = chart.Single("Service", uri.Host);
+            Assert.Equal(Yaml.Get(Yaml.List(service, "spec.ports").Cast<Dictionary<string, object?>>().Single(), "port"), (long)uri.Port);
+            Assert.Equal("http", uri.Scheme);
+            Assert.Equal("/", uri.AbsolutePath);
+            Assert.Equal(key.ToLowerInvariant(), Yaml.Key(service, "metadata.labels", "app.kubernetes.io/name")!.Replace("-", ""));
+        }
+        Assert.Equal("http://rel-llmops-trace-collector:8088/", forwarded["TraceCollector"].ToString());
+        // The shared settings too: it reads the admin key and key events like every service.
+        Assert.Contains(env, e => e.Name == "Auth__AdminKey" && e.ValueFrom is not null);
+        Assert.Contains(env, e => e.Name == "Messaging__RabbitMq__Host");
+
+        var withoutEvaluator = ChartRenderer.Render("llmops", Values("services:\n  evaluator:\n    enabled: false\n"));
+        var names = ChartEnvironment.Of(withoutEvaluator, withoutEvaluator.Single("Deployment", "llmops-dashboard")).Select(e => e.Name).ToList();
+        Assert.DoesNotContain("Dashboard__Services__Evaluator", names);
+        Assert.Contains("Dashboard__Services__Alerting", names);
+        Assert.DoesNotContain(ChartRenderer.Render("llmops", Values("services:\n  dashboard:\n    enabled: false\n")).OfKind("Deployment"),
+            d => Yaml.Str(d, "metadata.name") == "llmops-dashboard");
+    }
+
+    [Fact]
     public void Notes_tell_how_to_reach_the_gateway_and_get_the_admin_key_and_a_project_key()
     {
         var notes = ChartRenderer.Render().Notes;
         Assert.Contains("port-forward svc/llmops-inference-proxy 8080:80", notes);
+        Assert.Contains("port-forward svc/llmops-dashboard 8081:80", notes);
         Assert.Contains("get secret llmops-auth -o jsonpath='{.data.admin-key}'", notes);
         Assert.Contains("/api/projects", notes);
         Assert.Contains("/api/keys", notes);

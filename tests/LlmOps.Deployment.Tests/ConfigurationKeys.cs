@@ -20,6 +20,7 @@ public sealed partial class ConfigurationKeys
         ["cost-accountant"] = [typeof(CostAccountant.CostAccountantExtensions).Assembly, ServiceDefaults],
         ["alerting"] = [typeof(Alerting.AlertingExtensions).Assembly, ServiceDefaults],
         ["llm-simulator"] = [typeof(LlmSimulator.SimulatorOptions).Assembly],
+        ["dashboard"] = [typeof(Dashboard.DashboardOptions).Assembly, ServiceDefaults],
     };
 
     private static Assembly ServiceDefaults => typeof(ServiceDefaults.Storage.StorageOptions).Assembly;
@@ -29,7 +30,7 @@ public sealed partial class ConfigurationKeys
         ["LlmOps.InferenceProxy"] = "inference-proxy", ["LlmOps.TraceCollector"] = "trace-collector",
         ["LlmOps.Evaluator"] = "evaluator", ["LlmOps.FeedbackIngest"] = "feedback-ingest",
         ["LlmOps.CostAccountant"] = "cost-accountant", ["LlmOps.Alerting"] = "alerting",
-        ["LlmOps.LlmSimulator"] = "llm-simulator", ["LlmOps.ServiceDefaults"] = "LlmOps.ServiceDefaults",
+        ["LlmOps.LlmSimulator"] = "llm-simulator", ["LlmOps.Dashboard"] = "dashboard", ["LlmOps.ServiceDefaults"] = "LlmOps.ServiceDefaults",
     };
 
     private readonly List<Regex> _patterns;

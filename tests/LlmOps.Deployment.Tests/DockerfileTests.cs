@@ -11,6 +11,7 @@ public sealed partial class DockerfileTests
         ["inference-proxy"] = "LlmOps.InferenceProxy", ["trace-collector"] = "LlmOps.TraceCollector",
         ["evaluator"] = "LlmOps.Evaluator", ["feedback-ingest"] = "LlmOps.FeedbackIngest",
         ["cost-accountant"] = "LlmOps.CostAccountant", ["alerting"] = "LlmOps.Alerting", ["llm-simulator"] = "LlmOps.LlmSimulator",
+        ["dashboard"] = "LlmOps.Dashboard",
     };
 
     public static string DockerfileOf(string service) => Path.Combine(Repo.Root, "services", service, "Dockerfile");
@@ -18,15 +19,72 @@ public sealed partial class DockerfileTests
     public static TheoryData<string> Services() => [.. Images.Keys];
 
     [Fact]
-    public void Every_service_folder_with_a_project_has_a_Dockerfile_and_they_differ_only_by_the_service_name()
+    public void Every_service_folder_with_a_project_has_a_Dockerfile_and_they_differ_only_by_the_service_name_and_the_dashboards_node_stage()
     {
         var folders = Directory.GetDirectories(Path.Combine(Repo.Root, "services"))
             .Where(d => File.Exists(Path.Combine(d, "Dockerfile"))).Select(Path.GetFileName).Order();
         Assert.Equal(Images.Keys.Order(), folders);
 
-        var shapes = Images.Select(p => File.ReadAllText(DockerfileOf(p.Key)).Replace(p.Value, "<project>").Replace(p.Key, "<service>")).Distinct().ToList();
+        var shapes = Images.Keys.Select(s => Shape(s, File.ReadAllText(DockerfileOf(s)))).Distinct().ToList();
         Assert.Single(shapes);
     }
+
+    [Fact]
+    public void A_dashboard_Dockerfile_that_drifts_beyond_its_node_stage_and_publish_flag_fails_the_shape_check()
+    {
+        var dashboard = File.ReadAllText(DockerfileOf("dashboard"));
+        var common = Shape("inference-proxy", File.ReadAllText(DockerfileOf("inference-proxy")));
+        Assert.Equal(common, Shape("dashboard", dashboard));
+
+        // Drift outside the allowed parts survives the stripping and differs from the common shape.
+        Assert.NotEqual(common, Shape("dashboard", dashboard.Replace("USER $APP_UID", "USER root")));
+        Assert.NotEqual(common, Shape("dashboard", dashboard.Replace("--no-restore -p:DashboardNpm=false", "-p:DashboardNpm=false")));
+        // The allowed parts must each be there exactly as stated: without them the SDK stage would need node.
+        Assert.Throws<InvalidOperationException>(() => Shape("dashboard", dashboard.Replace(" -p:DashboardNpm=false", "")));
+        Assert.Throws<InvalidOperationException>(() => Shape("dashboard", dashboard.Replace("RUN npm ci --no-audit", "RUN npm install --no-audit")));
+        Assert.Throws<InvalidOperationException>(() => Shape("dashboard", dashboard.Replace("COPY --from=web /web/node_modules/", "COPY --from=web /web/")));
+        Assert.Throws<InvalidOperationException>(() => Shape("dashboard", dashboard.Replace("node:20.", "node:lts-").Replace("-bookworm-slim", "")));
+        // And no other service may carry them.
+        Assert.NotEqual(common, Shape("evaluator", dashboard.Replace("dashboard", "evaluator").Replace("LlmOps.Dashboard", "LlmOps.Evaluator")));
+    }
+
+    /// <summary>
+    /// A Dockerfile with its service folder and project replaced by placeholders. The dashboard's one allowed difference
+    /// is removed first, and must be there exactly: the NODE_IMAGE argument (a pinned node:x.y.z-bookworm-slim), the
+    /// "web" stage that runs npm ci on the lock file alone (any comments above it), the COPY of its node_modules into
+    /// the build stage, and -p:DashboardNpm=false at the end of the publish.
+    /// </summary>
+    public static string Shape(string service, string dockerfile)
+    {
+        if (service == "dashboard")
+        {
+            dockerfile = RemoveOnce(dockerfile, DashboardNodeArgument(), "the NODE_IMAGE argument");
+            dockerfile = RemoveOnce(dockerfile, DashboardNodeStage(), "the web stage");
+            dockerfile = RemoveOnce(dockerfile, DashboardNodeModulesCopy(), "the COPY --from=web of node_modules");
+            dockerfile = RemoveOnce(dockerfile, DashboardPublishFlag(), "-p:DashboardNpm=false on the publish");
+        }
+        return dockerfile.Replace(Images[service], "<project>").Replace(service, "<service>");
+    }
+
+    private static string RemoveOnce(string text, Regex part, string what)
+    {
+        var matches = part.Matches(text);
+        if (matches.Count != 1)
+            throw new InvalidOperationException($"dashboard Dockerfile: {what} found {matches.Count} times, expected once exactly as DockerfileTests states it");
+        return part.Replace(text, "", 1);
+    }
+
+    [GeneratedRegex(@"^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim\n", RegexOptions.Multiline)]
+    private static partial Regex DashboardNodeArgument();
+
+    [GeneratedRegex(@"^\n(?:#[^\n]*\n)*FROM \$\{NODE_IMAGE\} AS web\nWORKDIR /web\nCOPY services/dashboard/web/package\.json services/dashboard/web/package-lock\.json \./\nRUN npm ci --no-audit --no-fund --loglevel=error\n", RegexOptions.Multiline)]
+    private static partial Regex DashboardNodeStage();
+
+    [GeneratedRegex(@"^COPY --from=web /web/node_modules/ services/dashboard/web/node_modules/\n", RegexOptions.Multiline)]
+    private static partial Regex DashboardNodeModulesCopy();
+
+    [GeneratedRegex(@"(?<=^RUN dotnet publish [^\n]*) -p:DashboardNpm=false$", RegexOptions.Multiline)]
+    private static partial Regex DashboardPublishFlag();
 
     [Theory]
     [MemberData(nameof(Services))]
@@ -37,9 +95,10 @@ public sealed partial class DockerfileTests
             foreach (var source in sources)
                 Assert.True(File.Exists(Path.Combine(Repo.Root, source)) || Directory.Exists(Path.Combine(Repo.Root, source)), $"{service}: COPY {source} does not exist");
 
-        var images = Regex.Matches(text, @"^ARG \w+_IMAGE=(?<image>\S+)$", RegexOptions.Multiline).Select(m => m.Groups["image"].Value).ToList();
-        Assert.Equal(2, images.Count);
-        Assert.All(images, image => Assert.Matches(@":\d+\.\d+\.\d+$", image));
+        var arguments = Regex.Matches(text, @"^ARG (?<name>\w+_IMAGE)=(?<image>\S+)$", RegexOptions.Multiline).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["image"].Value);
+        Assert.Equal(service == "dashboard" ? ["SDK_IMAGE", "RUNTIME_IMAGE", "NODE_IMAGE"] : ["SDK_IMAGE", "RUNTIME_IMAGE"], arguments.Keys);
+        var images = arguments.Values.ToList();
+        Assert.All(images, image => Assert.Matches(@":\d+\.\d+\.\d+(-[a-z]+)*$", image));
         Assert.Contains("dotnet/aspnet:", images[1]);
         Assert.DoesNotContain(":latest", text);
         Assert.Contains("ENV ASPNETCORE_HTTP_PORTS=8080", text);
@@ -56,12 +115,16 @@ public sealed partial class DockerfileTests
         var ignored = File.ReadAllLines(Path.Combine(Repo.Root, ".dockerignore")).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
         Assert.Contains("**/bin/", ignored);
         Assert.Contains("**/obj/", ignored);
-        foreach (var (sources, _) in Copies(File.ReadAllText(DockerfileOf("inference-proxy"))))
-            foreach (var source in sources)
-                Assert.DoesNotContain(ignored, i => source.StartsWith(i.TrimEnd('/'), StringComparison.Ordinal) && !i.StartsWith("**", StringComparison.Ordinal));
+        // A developer's node_modules and vendor copies never reach the dashboard image: the web stage makes them.
+        Assert.Contains("**/node_modules/", ignored);
+        Assert.Contains("services/dashboard/wwwroot/vendor/", ignored);
+        foreach (var service in Images.Keys)
+            foreach (var (sources, _) in Copies(File.ReadAllText(DockerfileOf(service))))
+                foreach (var source in sources)
+                    Assert.DoesNotContain(ignored, i => source.StartsWith(i.TrimEnd('/'), StringComparison.Ordinal) && !i.StartsWith("**", StringComparison.Ordinal));
     }
 
-    /// <summary>The build stage's COPY instructions (not COPY --from): sources relative to the context, and the target.</summary>
+    /// <summary>Every COPY from the build context (not COPY --from), in any stage: sources relative to the context, and the target.</summary>
     public static List<(string[] Sources, string Target)> Copies(string dockerfile) =>
         CopyLine().Matches(dockerfile).Select(m => m.Groups["args"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Select(parts => (parts[..^1], parts[^1])).ToList();

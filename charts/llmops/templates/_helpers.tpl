@@ -162,6 +162,17 @@ Also used by the migration Job, which runs before the chart's ConfigMaps exist.
       key: {{ $v.rabbitmq.passwordKey }}
 {{- end }}
 {{- end }}
+{{- if eq .name "dashboard" }}
+{{- /* The console's /api calls, forwarded to each enabled service's in-cluster Service (docs/dashboard.md). A disabled
+service gets no entry: its prefixes are then not forwarded, rather than forwarded to a Service that does not exist. */}}
+{{- range $service, $key := dict "inference-proxy" "InferenceProxy" "trace-collector" "TraceCollector" "evaluator" "Evaluator" "feedback-ingest" "FeedbackIngest" "cost-accountant" "CostAccountant" "alerting" "Alerting" }}
+{{- $target := index $v.services $service }}
+{{- if $target.enabled }}
+- name: Dashboard__Services__{{ $key }}
+  value: {{ printf "http://%s:%v/" (include "llmops.componentName" (dict "root" $root "name" $service)) $target.service.port | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- include "llmops.extraEnv" .svc }}
 {{- end -}}
 
