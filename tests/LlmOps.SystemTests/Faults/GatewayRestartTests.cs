@@ -91,6 +91,9 @@ public class GatewayRestartTests(FaultsFixture fixture, ITestOutputHelper output
                 killedAt = sinceCut.Elapsed;
                 await Platform[ServiceProcesses.InferenceProxy].KillAsync();
                 output.WriteLine($"{answered} requests answered in the first 0.6 s of the outage; gateway SIGKILLed {killedAt.TotalMilliseconds:0} ms after the cut");
+                // Which way the killed gateway went to its spool (a late confirm, or the bus reporting the broker gone).
+                foreach (var line in Platform[ServiceProcesses.InferenceProxy].Tail(400).Split('\n').Where(l => l.Contains("spooling", StringComparison.Ordinal)))
+                    output.WriteLine(line);
             }
             finally
             {
