@@ -38,6 +38,8 @@ public static class InferenceProxyExtensions
                 "Every InferenceProxy:Routes entry needs Deployments (and Fallbacks) that name configured deployments.")
             .Validate(o => o.Routes.All(r => r.Strategy != RoutingStrategies.Complexity || r.Deployments.Count >= 2),
                 "A complexity route needs two deployments: the small one first, the large one last.")
+            .Validate(o => o.SpoolAfter < o.PublishTimeout,
+                "InferenceProxy:SpoolAfter must be shorter than InferenceProxy:PublishTimeout (it spools ahead of the publish deadline).")
             .ValidateNested(InferenceProxyOptions.Section, ("Retry", o => o.Retry), ("CircuitBreaker", o => o.CircuitBreaker), ("Budgets", o => o.Budgets))
             .ValidateOnStart();
 

@@ -57,6 +57,17 @@ public sealed class InferenceProxyOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a publish may go unconfirmed before the publisher stops trusting the broker: it writes the batch in flight
+    /// (and everything queued behind it) to the spool and spools from then on, while that publish is still pending. The
+    /// gateway answers before its event is safe, so this, plus one fsync, is how long answered requests' events sit only in
+    /// memory when the broker goes away (a kill then loses them). Healthy confirms take a few milliseconds; a confirm
+    /// that comes after the events were spooled makes the replay a duplicate, which consumers drop by inference id.
+    /// Must be shorter than PublishTimeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan SpoolAfter { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Where unconfirmed events wait for the broker; default <c>&lt;Storage:DataDirectory&gt;/spool/inference-proxy</c>.</summary>
     public string? SpoolDirectory { get; set; }
 

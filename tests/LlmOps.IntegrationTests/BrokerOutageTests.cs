@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json.Nodes;
 using System.Net.Http.Json;
 using LlmOps.Contracts.Inference;
 using LlmOps.InferenceProxy;
 using LlmOps.InferenceProxy.Features.Events;
 using LlmOps.ServiceDefaults;
 using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Telemetry;
 using LlmOps.Testing;
 using LlmOps.TraceCollector;
 using MassTransit;
@@ -40,7 +43,7 @@ public sealed class DeliveryCountingConsumer(DeliveryCounter counter) : IConsume
 /// tests): requests keep succeeding at normal speed, their events wait in the on-disk spool, and when the broker is
 /// back every one of them arrives, exactly once.
 /// </summary>
-public class BrokerOutageTests : IAsyncLifetime
+public class BrokerOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private string _vhost = "";
     private TcpGate _gate = null!;
@@ -147,6 +150,9 @@ public class BrokerOutageTests : IAsyncLifetime
             $"a request took {r.Took.TotalMilliseconds:0} ms while the broker was away: the request path must not wait for it"));
         Assert.Single(_counter.Deliveries); // only the warm-up request got through before the cut
 
+        // The first batch after the cut was spooled ahead of its publish, which runs on to PublishTimeout (1 s here):
+        // let it end, so "exactly once" below measures the replay rather than a late confirm racing it.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         _gate.Restore();
 
         foreach (var (traceId, _) in during)
@@ -159,6 +165,90 @@ public class BrokerOutageTests : IAsyncLifetime
         // And afterwards events go straight out again.
         var (afterTrace, _) = await ChatAsync(client, 99);
         await TraceApi.WaitForTraceAsync(admin, afterTrace, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Answered_requests_events_are_on_disk_SpoolAfter_after_a_broker_cut_long_before_the_publish_deadline()
+    {
+        // A publish deadline far beyond the check below: the old behaviour (spool only at the deadline) fails this test.
+        var spoolAfter = TimeSpan.FromMilliseconds(200);
+        var publishTimeout = TimeSpan.FromSeconds(5);
+        await _proxy.DisposeAsync();
+        _proxySettings["InferenceProxy:PublishTimeout"] = publishTimeout.ToString();
+        _proxySettings["InferenceProxy:SpoolAfter"] = spoolAfter.ToString();
+        _proxy = await StartProxyAsync();
+        using var client = _proxy.CreateClient();
+        using var admin = _collector.CreateClient();
+
+        // Healthy confirms, for the record: what SpoolAfter is set against.
+        var confirms = new List<double>();
+        using (var listener = ListenToConfirmTimes(confirms))
+        {
+            for (var i = 0; i < 40; i++)
+                await TraceApi.WaitForTraceAsync(admin, (await ChatAsync(client, 1000 + i)).TraceId, TimeSpan.FromSeconds(30));
+        }
+        lock (confirms)
+        {
+            var sorted = confirms.Order().ToList();
+            if (sorted.Count > 0)
+                output.WriteLine($"healthy confirms: {sorted.Count} batches, p50 {sorted[sorted.Count / 2]:0.0} ms, max {sorted[^1]:0.0} ms");
+        }
+
+        _gate.Cut();
+        var cut = Stopwatch.StartNew();
+        var answered = new List<string>();
+        for (var i = 1; i <= 20; i++)
+            answered.Add((await ChatAsync(client, i)).TraceId);
+        var lastAnswer = cut.Elapsed;
+        await Task.Delay(spoolAfter + TimeSpan.FromMilliseconds(500));
+        var onDisk = SpooledTraceIds(_proxySettings["Storage:DataDirectory"]!);
+        var checkedAt = cut.Elapsed;
+        output.WriteLine($"20 answers within {lastAnswer.TotalMilliseconds:0} ms of the cut; spool files read {checkedAt.TotalMilliseconds:0} ms after it: {answered.Count(onDisk.Contains)} of 20 events on disk");
+
+        Assert.True(checkedAt < publishTimeout, $"the check came {checkedAt.TotalMilliseconds:0} ms after the cut, too late to tell spooling ahead from spooling at the deadline");
+        Assert.All(answered, traceId => Assert.Contains(traceId, onDisk));
+
+        // And they all arrive once the broker is back (a late confirm may deliver some twice; consumers dedup by id).
+        _gate.Restore();
+        foreach (var traceId in answered)
+            await TraceApi.WaitForTraceAsync(admin, traceId, TimeSpan.FromSeconds(60));
+    }
+
+    private static MeterListener ListenToConfirmTimes(List<double> confirms)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == LlmOpsTelemetry.Name && instrument.Name == "llmops.proxy.events.confirm_time")
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (confirms)
+                confirms.Add(value);
+        });
+        listener.Start();
+        return listener;
+    }
+
+    /// <summary>The trace ids in the gateway's spool files: what a SIGKILL at this moment would leave to replay.</summary>
+    private static HashSet<string> SpooledTraceIds(string dataDirectory)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var directory = Path.Combine(dataDirectory, "spool", InferenceProxyExtensions.ServiceName);
+        if (!Directory.Exists(directory))
+            return ids;
+        foreach (var file in Directory.EnumerateFiles(directory, "spool-*.jsonl"))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+                if (JsonNode.Parse(line)?["traceId"]?.GetValue<string>() is { } traceId)
+                    ids.Add(traceId);
+        }
+        return ids;
     }
 
     [Fact]

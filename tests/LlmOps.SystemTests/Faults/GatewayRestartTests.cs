@@ -10,7 +10,8 @@ namespace LlmOps.SystemTests.Faults;
 /// Reliability scenarios 2 and 4 together on the six processes: the broker is cut away from the gateway, which keeps
 /// answering and spools its events on disk; the gateway is then killed with SIGKILL and started again while the broker is
 /// still away, and serves on. Once the broker returns, every request that was answered 200, before the kill or after it,
-/// has its trace and its cost, once.
+/// has its trace and its cost, once. And the loss window at the start of an outage: killed one second after the cut, the
+/// gateway has already spooled what it answered in that second (it spools ahead once a confirm is SpoolAfter late).
 /// </summary>
 [Collection(FaultsCollection.Name)]
 public class GatewayRestartTests(FaultsFixture fixture, ITestOutputHelper output)
@@ -36,7 +37,7 @@ public class GatewayRestartTests(FaultsFixture fixture, ITestOutputHelper output
                 Phase("broker cut from the gateway");
                 await SendAsync(key, project, "outage", 12, traceIds);
                 // The gateway answers before its event is safe (requests never wait for the broker or the disk): an event
-                // reaches the spool once the broker has not confirmed it within PublishTimeout (2 s), and from then on
+                // reaches the spool once the broker has not confirmed it within SpoolAfter (200 ms), and from then on
                 // within milliseconds. The kill comes once the answered requests are in the spool's files.
                 var outage = traceIds.Skip(3).ToList();
                 await Eventually.TrueAsync(() => Task.FromResult(outage.All(SpooledTraceIds().Contains)), TimeSpan.FromSeconds(30),
@@ -64,12 +65,61 @@ public class GatewayRestartTests(FaultsFixture fixture, ITestOutputHelper output
             Phase($"all {traceIds.Count} requests traced and priced once");
         });
 
-    /// <summary>Sends <paramref name="count"/> requests one after another, plain and streamed in turn; keeps each answer's trace id.</summary>
-    private async Task SendAsync(string key, string project, string phase, int count, List<string> traceIds)
+    [Fact]
+    public Task Gateway_killed_one_second_into_a_broker_outage_loses_none_of_the_requests_answered_in_that_second() =>
+        Promises.WithTailsAsync(Platform, async () =>
+        {
+            var project = "gateway-early-kill-" + Guid.NewGuid().ToString("N")[..8];
+            var (_, key) = await Platform.CreateProjectWithKeyAsync(project);
+            await Platform.WaitForKeyAsync(key);
+            var gate = Platform.BrokerGate(ServiceProcesses.InferenceProxy);
+            var traceIds = new List<string>();
+
+            await SendAsync(key, project, "before", 2, traceIds);
+            TimeSpan killedAt;
+            try
+            {
+                gate.Cut();
+                var sinceCut = System.Diagnostics.Stopwatch.StartNew();
+                // Answers for the first 0.6 s, then the kill at 1 s: every answer is at least SpoolAfter (200 ms) plus
+                // an fsync old when the gateway dies, and all of it is inside the 2 s an event used to wait in memory
+                // for PublishTimeout (then a kill lost all of them). No waiting for the spool files here: that is the point.
+                await SendAsync(key, project, "outage", 200, traceIds, within: TimeSpan.FromMilliseconds(600));
+                var answered = traceIds.Count - 2;
+                if (sinceCut.Elapsed < TimeSpan.FromSeconds(1))
+                    await Task.Delay(TimeSpan.FromSeconds(1) - sinceCut.Elapsed);
+                killedAt = sinceCut.Elapsed;
+                await Platform[ServiceProcesses.InferenceProxy].KillAsync();
+                output.WriteLine($"{answered} requests answered in the first 0.6 s of the outage; gateway SIGKILLed {killedAt.TotalMilliseconds:0} ms after the cut");
+                // Which way the killed gateway went to its spool (a late confirm, or the bus reporting the broker gone).
+                foreach (var line in Platform[ServiceProcesses.InferenceProxy].Tail(400).Split('\n').Where(l => l.Contains("spooling", StringComparison.Ordinal)))
+                    output.WriteLine(line);
+            }
+            finally
+            {
+                gate.Restore();
+            }
+            Assert.True(killedAt < TimeSpan.FromSeconds(2), $"the kill came {killedAt.TotalSeconds:0.0} s after the cut, outside the window this test is about");
+            Assert.True(traceIds.Count > 2, "no request was answered during the outage");
+
+            // Started again with the broker back: it replays its spool; the consumers see each event at least once
+            // and count it once.
+            await Platform.RestartAsync(ServiceProcesses.InferenceProxy, TimeSpan.FromSeconds(120));
+            await Promises.WaitAllHealthyAsync(Platform, TimeSpan.FromSeconds(90));
+            await SendAsync(key, project, "after", 2, traceIds);
+            await Promises.AssertEachTracedAndPricedOnceAsync(Platform, project, key, traceIds, TimeSpan.FromSeconds(90));
+        });
+
+    /// <summary>
+    /// Sends <paramref name="count"/> requests one after another (or fewer: none starts once <paramref name="within"/> has
+    /// passed), plain and streamed in turn; keeps each answer's trace id.
+    /// </summary>
+    private async Task SendAsync(string key, string project, string phase, int count, List<string> traceIds, TimeSpan? within = null)
     {
         var headers = new GatewayHeaders();
         var chat = headers.ChatClient(Platform[ServiceProcesses.InferenceProxy].BaseAddress, key, "sim-small", TimeSpan.FromSeconds(30));
-        for (var i = 0; i < count; i++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < count && (within is null || clock.Elapsed < within); i++)
         {
             headers.Answers.Clear();
             var question = new UserChatMessage($"{project} {phase} request {i} [[sim:tokens={5 + i % 7}]]");

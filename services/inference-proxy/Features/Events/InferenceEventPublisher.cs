@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LlmOps.Contracts.Inference;
 using LlmOps.ServiceDefaults.Telemetry;
@@ -12,11 +13,18 @@ namespace LlmOps.InferenceProxy.Features.Events;
 /// them follows into the spool, so order holds; a replayer publishes the spool once the broker is back and switches
 /// to direct publishing when it is empty. Requests never wait for any of this. On shutdown whatever is still queued
 /// is spooled, to be replayed by the next start.
+/// <para>
+/// Requests are answered before their event is safe, so the time an event can sit only in memory is what a kill during
+/// a broker outage loses. That window is kept short: a batch the broker has not confirmed within <c>SpoolAfter</c>
+/// (far shorter than <c>PublishTimeout</c>) is spooled while its publish is still pending, and a batch is not published
+/// at all while the bus reports the broker unreachable. A publish that confirms after its batch was spooled makes the
+/// replay a duplicate, which the consumers drop by inference id.
+/// </para>
 /// </summary>
 public sealed partial class InferenceEventPublisher(
     InferenceEventQueue queue,
     EventSpool spool,
-    IBus bus,
+    IBusControl bus,
     IOptions<InferenceProxyOptions> options,
     ILogger<InferenceEventPublisher> logger) : BackgroundService
 {
@@ -26,6 +34,9 @@ public sealed partial class InferenceEventPublisher(
         "llmops.proxy.events.spooled", description: "InferenceCompleted events written to the on-disk spool");
     private static readonly Counter<long> Dropped = LlmOpsTelemetry.Meter.CreateCounter<long>(
         "llmops.proxy.events.dropped", description: "InferenceCompleted events lost: spool full or a line torn by a crash (should stay 0)");
+    private static readonly Histogram<double> ConfirmTime = LlmOpsTelemetry.Meter.CreateHistogram<double>(
+        "llmops.proxy.events.confirm_time", unit: "ms",
+        description: "Time from publishing a batch of InferenceCompleted events to the broker's confirm (what SpoolAfter is set against)");
 
     private readonly Lock _mode = new();
     private readonly SemaphoreSlim _spoolSignal = new(0);
@@ -76,27 +87,66 @@ public sealed partial class InferenceEventPublisher(
 
     private async Task DeliverAsync(List<InferenceCompleted> batch, CancellationToken cancellationToken)
     {
-        bool spooling;
         lock (_mode)
         {
-            spooling = _spooling;
-            if (spooling)
+            if (_spooling)
+            {
                 SpoolDurably(batch);
+                return;
+            }
         }
-        if (spooling)
-            return;
 
-        var unconfirmed = await PublishAsync(batch, cancellationToken);
+        if (BrokerKnownDown())
+        {
+            // No point waiting for a confirm that cannot come: every millisecond waited is a millisecond of answered
+            // requests that a kill would lose.
+            StartSpooling(batch);
+            LogKnownDown(logger, batch.Count);
+            return;
+        }
+
+        var publish = PublishAsync(batch, cancellationToken);
+        if (!publish.IsCompleted)
+        {
+            try
+            {
+                await publish.WaitAsync(options.Value.SpoolAfter, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Healthy confirms take milliseconds; this one is late. Spool the batch now rather than at the publish
+                // deadline, and everything queued behind it follows (the next batches see spooling mode). The publish
+                // runs on to its own deadline and catches its own failures; if it confirms after all, the replay is a
+                // duplicate the consumers drop by inference id.
+                StartSpooling(batch);
+                LogSlowConfirm(logger, batch.Count, options.Value.SpoolAfter.TotalMilliseconds);
+                return;
+            }
+        }
+
+        var unconfirmed = await publish;
         if (unconfirmed.Count == 0)
             return;
+        StartSpooling(unconfirmed);
+        LogSpooling(logger, unconfirmed.Count);
+    }
+
+    /// <summary>Spools the events and switches to spooling mode (the events of later batches follow them, so order holds).</summary>
+    private void StartSpooling(IReadOnlyCollection<InferenceCompleted> events)
+    {
         lock (_mode)
         {
-            SpoolDurably(unconfirmed);
+            SpoolDurably(events);
             _spooling = true;
         }
-        LogSpooling(logger, unconfirmed.Count);
         _spoolSignal.Release();
     }
+
+    /// <summary>
+    /// True when the bus itself says the broker is unreachable (its connection is down, so every receive endpoint is
+    /// faulted). Degraded (one endpoint faulted) is not enough: the publish is tried, with SpoolAfter as its bound.
+    /// </summary>
+    private bool BrokerKnownDown() => bus.CheckHealth().Status == BusHealthStatus.Unhealthy;
 
     /// <summary>
     /// Publishes the batch (as one InferenceCompletedBatch message, or event by event) and returns the events the broker
@@ -106,11 +156,13 @@ public sealed partial class InferenceEventPublisher(
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.PublishTimeout);
+        var started = Stopwatch.GetTimestamp();
         if (options.Value.PublishAsBatch)
         {
             try
             {
                 await bus.Publish(new InferenceCompletedBatch { Inferences = [.. batch] }, deadline.Token);
+                ConfirmTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Published.Add(batch.Count);
                 return [];
             }
@@ -131,6 +183,8 @@ public sealed partial class InferenceEventPublisher(
             // Sorted out below, event by event: whatever was not confirmed goes to the spool.
         }
         var unconfirmed = batch.Where((_, i) => !attempts[i].IsCompletedSuccessfully).ToList();
+        if (unconfirmed.Count == 0)
+            ConfirmTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Published.Add(batch.Count - unconfirmed.Count);
         return unconfirmed;
     }
@@ -211,6 +265,12 @@ public sealed partial class InferenceEventPublisher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The broker did not confirm {Count} InferenceCompleted events; spooling to disk until it is back")]
     private static partial void LogSpooling(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The broker has not confirmed {Count} InferenceCompleted events within {SpoolAfterMs} ms; spooling them and what follows to disk until it is back")]
+    private static partial void LogSlowConfirm(ILogger logger, int count, double spoolAfterMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The bus reports the broker unreachable; spooling {Count} InferenceCompleted events and what follows to disk until it is back")]
+    private static partial void LogKnownDown(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Event spool replayed; publishing directly again")]
     private static partial void LogDrained(ILogger logger);
