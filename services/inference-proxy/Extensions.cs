@@ -57,6 +57,7 @@ public static class InferenceProxyExtensions
         builder.Services.AddSingleton<Features.RateLimits.RateLimiter>();
         builder.Services.AddSingleton<Features.RateLimits.RateLimitGate>();
         builder.Services.AddHostedService<Features.RateLimits.LeasePurger>();
+        builder.Services.AddSingleton<BrokerHealth>();
         builder.Services.AddSingleton<Features.Budgets.BudgetBook>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Features.Budgets.BudgetBook>());
         builder.Services.AddSingleton<Features.Budgets.BudgetGate>();

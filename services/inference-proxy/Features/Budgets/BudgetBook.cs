@@ -14,7 +14,8 @@ namespace LlmOps.InferenceProxy.Features.Budgets;
 /// lease. Renewals run in the background: every <c>RefreshSeconds</c> for projects in use, at once when a slice runs
 /// below half, and a request only waits (at most <c>LeaseWaitMs</c>) when this replica holds nothing it could use.
 /// </summary>
-public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions> options, TimeProvider clock, ILogger<BudgetBook> logger)
+public sealed partial class BudgetBook(IBus bus, Events.BrokerHealth broker, IOptions<InferenceProxyOptions> options, TimeProvider clock,
+    ILogger<BudgetBook> logger)
     : BackgroundService
 {
     private static readonly Counter<long> Renewals = LlmOpsTelemetry.Meter.CreateCounter<long>(
@@ -88,13 +89,18 @@ public sealed partial class BudgetBook(IBus bus, IOptions<InferenceProxyOptions>
     /// <summary>
     /// Waits for a renewal: at most <c>LeaseWaitMs</c>, or, for a project this replica has no answer about yet or a
     /// model whose price it does not hold yet (<paramref name="needsPrices"/>), until the renewal ends (at most
-    /// <c>LeaseTimeoutMs</c>): a slow answer must not let requests through unchecked, only a missing one.
+    /// <c>LeaseTimeoutMs</c>): a slow answer must not let requests through unchecked, only a missing one. Not at all
+    /// while the bus says the broker is down.
     /// </summary>
     public async Task<bool> WaitForRenewalAsync(string projectId, ProjectBudgets project, CancellationToken cancellationToken, bool needsPrices = false)
     {
         if (Unreachable)
             return false;
         var renewal = RenewAsync(projectId, project);
+        // The bus already knows the broker is away: the answer cannot come, so the request does not wait for it (the
+        // renewal goes on and marks cost-accountant unreachable when it times out, as any failed renewal does).
+        if (broker.KnownDown)
+            return false;
         var wait = project.Known && !needsPrices ? options.Value.Budgets.LeaseWaitMs : options.Value.Budgets.LeaseTimeoutMs + 500;
         var done = await Task.WhenAny(renewal, Task.Delay(wait, cancellationToken));
         return done == renewal;

@@ -25,6 +25,7 @@ public sealed partial class InferenceEventPublisher(
     InferenceEventQueue queue,
     EventSpool spool,
     IBusControl bus,
+    BrokerHealth broker,
     IOptions<InferenceProxyOptions> options,
     ILogger<InferenceEventPublisher> logger) : BackgroundService
 {
@@ -96,7 +97,7 @@ public sealed partial class InferenceEventPublisher(
             }
         }
 
-        if (BrokerKnownDown())
+        if (broker.KnownDown)
         {
             // No point waiting for a confirm that cannot come: every millisecond waited is a millisecond of answered
             // requests that a kill would lose.
@@ -142,11 +143,6 @@ public sealed partial class InferenceEventPublisher(
         _spoolSignal.Release();
     }
 
-    /// <summary>
-    /// True when the bus itself says the broker is unreachable (its connection is down, so every receive endpoint is
-    /// faulted). Degraded (one endpoint faulted) is not enough: the publish is tried, with SpoolAfter as its bound.
-    /// </summary>
-    private bool BrokerKnownDown() => bus.CheckHealth().Status == BusHealthStatus.Unhealthy;
 
     /// <summary>
     /// Publishes the batch (as one InferenceCompletedBatch message, or event by event) and returns the events the broker
