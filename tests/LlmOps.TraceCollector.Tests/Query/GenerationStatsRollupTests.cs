@@ -137,22 +137,11 @@ public class GenerationStatsRollupTests(QueryApiFixture api) : IClassFixture<Que
             var ttfts = group.Where(o => o.CompletionStartTime is not null && JsonNode.Parse(o.Metadata!)!["streamed"]!.GetValue<bool>())
                 .Select(o => (o.CompletionStartTime!.Value - o.StartTime!.Value).TotalMilliseconds).Order().ToArray();
             Assert.Equal(ttfts.Length, bucket["ttftCount"]!.GetValue<long>());
-            foreach (var (p, name) in new[] { (50, "ttftP50Ms"), (95, "ttftP95Ms") })
-            {
-                if (ttfts.Length == 0)
-                {
-                    Assert.Null(bucket[name]);
-                    continue;
-                }
-                var exact = ttfts[Math.Clamp((int)Math.Ceiling(p / 100.0 * ttfts.Length), 1, ttfts.Length) - 1];
-                var reported = bucket[name]!.GetValue<double>();
-                Assert.True(Math.Abs(reported - exact) <= Math.Max(exact * 0.022, 0.5), $"TTFT p{p} {reported} is not within 2.2 % of {exact}");
-            }
+            RollupAsserts.Percentiles(ttfts, bucket, "TTFT", (50, "ttftP50Ms"), (95, "ttftP95Ms"));
         }
     }
 
-    private static DateTime Floor(DateTime time, TimeSpan size) =>
-        DateTime.SpecifyKind(new DateTime(time.Ticks - time.Ticks % size.Ticks), DateTimeKind.Utc);
+    private static DateTime Floor(DateTime time, TimeSpan size) => RollupAsserts.Floor(time, size);
 
     [Theory]
     [InlineData("hour", 60)]

@@ -105,22 +105,11 @@ public class TraceStatsRollupTests(QueryApiFixture api) : IClassFixture<QueryApi
             Assert.Equal(group.Count(), bucket!["traces"]!.GetValue<int>());
             Assert.Equal(group.Count(t => t.Status == "error"), bucket["errors"]!.GetValue<int>());
             var latencies = group.Where(t => t.EndTime is not null).Select(t => (t.EndTime!.Value - t.StartTime).TotalMilliseconds).Order().ToArray();
-            foreach (var (p, name) in new[] { (50, "latencyP50Ms"), (95, "latencyP95Ms"), (99, "latencyP99Ms") })
-            {
-                if (latencies.Length == 0)
-                {
-                    Assert.Null(bucket[name]);
-                    continue;
-                }
-                var exact = latencies[Math.Clamp((int)Math.Ceiling(p / 100.0 * latencies.Length), 1, latencies.Length) - 1];
-                var actual = bucket[name]!.GetValue<double>();
-                Assert.True(Math.Abs(actual - exact) <= Math.Max(exact * 0.022, 0.5), $"p{p} {actual} is not within 2.2 % of {exact}");
-            }
+            RollupAsserts.Percentiles(latencies, bucket, "latency", (50, "latencyP50Ms"), (95, "latencyP95Ms"), (99, "latencyP99Ms"));
         }
     }
 
-    private static DateTime Floor(DateTime time, TimeSpan size) =>
-        DateTime.SpecifyKind(new DateTime(time.Ticks - time.Ticks % size.Ticks), DateTimeKind.Utc);
+    private static DateTime Floor(DateTime time, TimeSpan size) => RollupAsserts.Floor(time, size);
 
     [Theory]
     [InlineData("hour", 60)]
