@@ -24,7 +24,7 @@ namespace LlmOps.InferenceProxy.Features.Events;
 public sealed partial class InferenceEventPublisher(
     InferenceEventQueue queue,
     EventSpool spool,
-    IBusControl bus,
+    IBus bus,
     BrokerHealth broker,
     IOptions<InferenceProxyOptions> options,
     ILogger<InferenceEventPublisher> logger) : BackgroundService
@@ -142,7 +142,6 @@ public sealed partial class InferenceEventPublisher(
         }
         _spoolSignal.Release();
     }
-
 
     /// <summary>
     /// Publishes the batch (as one InferenceCompletedBatch message, or event by event) and returns the events the broker
