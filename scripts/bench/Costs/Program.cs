@@ -2,7 +2,10 @@
 //   1. InferenceCompleted published to RabbitMQ → priced into the ledger (rows/s, and CostRecorded confirmed per second);
 //   2. POST /api/feedback in batches of 100, 4 at a time → accepted feedbacks/s (each answered after the broker confirmed
 //      its FeedbackReceived and its score).
-//   dotnet run -c Release --project scripts/bench/Costs -- [inferences=20000] [feedbacks=20000]
+//   3. (drain > 0) the service's own capacity: `drain` InferenceCompleted published (100 per message) while
+//      cost-accountant is stopped, then cost-accountant started and timed from its first priced row to its last, so the
+//      benchmark's publisher does not share the two cores while it is measured.
+//   dotnet run -c Release --project scripts/bench/Costs -- [inferences=20000] [feedbacks=20000] [drain=0]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -18,6 +21,7 @@ using Npgsql;
 
 var inferences = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
 var feedbacks = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
+var drain = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
 const string Key = "bench-costs-key-0123456789";
 
 var database = await TestInfrastructure.CreateDatabaseAsync("costs-bench");
@@ -44,12 +48,17 @@ await using var host = await TestHost.StartAsync(
         app.MapFeedbackIngestEndpoints();
     },
     settings);
-using (var probe = host.CreateClient())
+await ReadyAsync(host);
+static async Task ReadyAsync(TestHost started)
 {
+    using var probe = started.CreateClient();
     while (!(await probe.GetAsync("/health/ready")).IsSuccessStatusCode)
         await Task.Delay(100);
 }
 await using var sql = NpgsqlDataSource.Create(database);
+// Costs committed, read from the rollups (a few hundred rows per minute, written in the ledger's transaction): counting
+// the ledger itself every few milliseconds would scan a growing table and take PostgreSQL's CPU from the service.
+const string Priced = "select coalesce(sum(requests), 0)::bigint from cost_accountant.cost_rollups";
 async Task<long> CountAsync(string query)
 {
     await using var command = sql.CreateCommand(query);
@@ -64,13 +73,17 @@ for (var offset = 0; offset < inferences; offset += 1_000)
     await Task.WhenAll(Enumerable.Range(offset, Math.Min(1_000, inferences - offset)).Select(_ => Inference()).Chunk(100)
         .Select(chunk => bus.Publish(new InferenceCompletedBatch { Inferences = chunk })));
 var published = clock.Elapsed;
-while (await CountAsync("select count(*) from cost_accountant.costs where published") < inferences)
+while (await CountAsync(Priced) < inferences)
     await Task.Delay(50);
 var done = clock.Elapsed;
 Console.WriteLine($"costs: {inferences} InferenceCompleted (100 per message) published in {published.TotalSeconds:0.0} s ({inferences / published.TotalSeconds:0}/s); " +
     $"all priced, stored and their CostRecorded confirmed after {done.TotalSeconds:0.0} s: {inferences / done.TotalSeconds:0} inferences/s");
 
 // 2. Feedback.
+if (feedbacks > 0)
+    await FeedbackAsync();
+async Task FeedbackAsync()
+{
 var requests = feedbacks / 100;
 var senders = int.Parse(Environment.GetEnvironmentVariable("BENCH_FEEDBACK_CONCURRENCY") ?? "4", CultureInfo.InvariantCulture);
 var next = -1;
@@ -103,6 +116,42 @@ latencies.Sort();
 Console.WriteLine($"feedback: {requests * 100} accepted (batches of 100, {senders} at a time) in {elapsed.TotalSeconds:0.0} s: " +
     $"{requests * 100 / elapsed.TotalSeconds:0} feedbacks/s with broker confirms; request p50 {latencies[latencies.Count / 2]:0} ms, " +
     $"p99 {latencies[(int)(latencies.Count * 0.99)]:0} ms");
+}
+
+// 3. The service's capacity, draining a backlog.
+if (drain > 0)
+{
+    // Its bus stops and starts again (a second host would meet MassTransit's static log context of the first).
+    var control = host.Services.GetRequiredService<IBusControl>();
+    await control.StopAsync();
+    var producerSettings = TestInfrastructure.RabbitMqSettings(vhost);
+    producerSettings["Serilog:MinimumLevel:Default"] = "Error";
+    producerSettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-bench", "producer-" + Guid.NewGuid().ToString("N")[..8]);
+    await using (var producer = await TestHost.StartAsync(b => b.AddServiceDefaults("bench-producer"), a => a.MapDefaultEndpoints(), producerSettings))
+    {
+        await ReadyAsync(producer);
+        var producerBus = producer.Services.GetRequiredService<IBus>();
+        clock.Restart();
+        for (var offset = 0; offset < drain; offset += 2_000)
+            await Task.WhenAll(Enumerable.Range(offset, Math.Min(2_000, drain - offset)).Select(_ => Inference()).Chunk(100)
+                .Select(chunk => producerBus.Publish(new InferenceCompletedBatch { Inferences = chunk })));
+        Console.WriteLine($"drain: {drain} InferenceCompleted queued (100 per message) in {clock.Elapsed.TotalSeconds:0.0} s with cost-accountant stopped");
+    }
+    var before = await CountAsync(Priced);
+    await control.StartAsync();
+    long first;
+    while ((first = await CountAsync(Priced)) == before)
+        await Task.Delay(10);
+    clock.Restart();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    long now;
+    while ((now = await CountAsync(Priced)) < before + drain)
+        await Task.Delay(50);
+    var drained = clock.Elapsed;
+    Console.WriteLine($"drain: cost-accountant priced, stored and confirmed {now - first} inferences in {drained.TotalSeconds:0.0} s " +
+        $"after its first: {(now - first) / drained.TotalSeconds:0} inferences/s, " +
+        $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / ((now - first) / 1000.0):0} ms of this process's CPU per 1,000");
+}
 await TestInfrastructure.DeleteVirtualHostAsync(vhost);
 return;
 

@@ -71,8 +71,17 @@ public static class BulkSql
     /// <c>INSERT … VALUES … ON CONFLICT</c> per chunk (bounded by the parameter limit). <paramref name="table"/> is the bare
     /// table name, <paramref name="qualifiedTable"/> the name as SQL sees it; <paramref name="tail"/> the ON CONFLICT clause.
     /// </summary>
+    public static Task UpsertAsync<T>(DbConnection connection, DbTransaction transaction, string table, string qualifiedTable, string[] columns,
+        NpgsqlDbType[] types, string orderBy, string tail, IReadOnlyList<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken) =>
+        UpsertAsync(connection, transaction, table, qualifiedTable, columns, types, orderBy, tail, rows, values, returned: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="UpsertAsync{T}(DbConnection, DbTransaction, string, string, string[], NpgsqlDbType[], string, string, IReadOnlyList{T}, Action{T, List{object?}}, CancellationToken)"/>
+    /// with a <c>RETURNING</c> clause in <paramref name="tail"/>: <paramref name="returned"/> reads each row it returns.
+    /// </summary>
     public static async Task UpsertAsync<T>(DbConnection connection, DbTransaction transaction, string table, string qualifiedTable, string[] columns,
-        NpgsqlDbType[] types, string orderBy, string tail, IReadOnlyList<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken)
+        NpgsqlDbType[] types, string orderBy, string tail, IReadOnlyList<T> rows, Action<T, List<object?>> values, Action<DbDataReader>? returned,
+        CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
             return;
@@ -109,7 +118,7 @@ public static class BulkSql
             upsert.Transaction = transaction;
             // Emptied at once: the same transaction may stage this table again.
             upsert.CommandText = $"INSERT INTO {qualifiedTable} AS t ({columnList}) SELECT {columnList} FROM {stage} ORDER BY {orderBy} {tail}; TRUNCATE {stage}";
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(upsert, returned, cancellationToken);
             return;
         }
 
@@ -122,7 +131,19 @@ public static class BulkSql
                 values(row, list);
                 return list;
             }, tail);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(command, returned, cancellationToken);
         }
+    }
+
+    private static async Task ExecuteAsync(DbCommand command, Action<DbDataReader>? returned, CancellationToken cancellationToken)
+    {
+        if (returned is null)
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            returned(reader);
     }
 }

@@ -2,18 +2,19 @@ using LlmOps.CostAccountant.Infrastructure;
 using LlmOps.ServiceDefaults.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using NpgsqlTypes;
 
 namespace LlmOps.CostAccountant.Features.Costing;
 
 /// <summary>
 /// Writes priced inferences: each once into the ledger (keyed by inference id: a redelivered event adds nothing) and,
-/// for the ones new to the ledger, into the per-minute rollups, in one transaction. Multi-row SQL that runs as is on
-/// PostgreSQL and SQLite (<c>ON CONFLICT</c>, <c>RETURNING</c>); rollups add up in integers (nano-dollars), so sums are exact.
+/// for the ones new to the ledger, into the per-minute rollups, in one transaction. Both go through
+/// <see cref="BulkSql.UpsertAsync{T}(System.Data.Common.DbConnection, System.Data.Common.DbTransaction, string, string, string[], NpgsqlDbType[], string, string, IReadOnlyList{T}, Action{T, List{object?}}, Action{System.Data.Common.DbDataReader}?, CancellationToken)"/>
+/// (binary COPY on PostgreSQL, which halved the ledger's share of the CPU against bound parameters; multi-row
+/// <c>ON CONFLICT … RETURNING</c> on SQLite); rollups add up in integers (nano-dollars), so sums are exact.
 /// </summary>
 public sealed class CostLedger(CostAccountantDbContext db)
 {
-    private const int RowsPerStatement = 500;
-
     private static readonly string[] CostColumns =
     [
         "inference_id", "project_id", "trace_id", "key_id", "user_id", "feature", "prompt_name", "prompt_version", "deployment", "provider",
@@ -22,11 +23,30 @@ public sealed class CostLedger(CostAccountantDbContext db)
         "cache_hit", "occurred_at", "published",
     ];
 
+    private static readonly NpgsqlDbType[] CostTypes =
+    [
+        NpgsqlDbType.Uuid, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text,
+        NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint,
+        NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Boolean, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint,
+        NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Boolean, NpgsqlDbType.TimestampTz, NpgsqlDbType.Boolean,
+    ];
+
     private static readonly string[] RollupColumns =
     [
         "project_id", "minute", "model", "feature", "key_id", "user_id", "deployment", "prompt", "requests", "unpriced_requests",
         "input_tokens", "output_tokens", "cached_input_tokens", "cost_nanos",
     ];
+
+    private static readonly NpgsqlDbType[] RollupTypes =
+    [
+        NpgsqlDbType.Varchar, NpgsqlDbType.TimestampTz, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar,
+        NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint,
+        NpgsqlDbType.Bigint, NpgsqlDbType.Bigint,
+    ];
+
+    private static readonly string RollupKey = string.Join(", ", RollupColumns[..8]);
+
+    private static readonly string RollupSums = string.Join(", ", RollupColumns.Skip(8).Select(c => $"{c} = t.{c} + excluded.{c}"));
 
     private string Table(string name) => db.Database.Table(CostAccountantDbContext.Schema, name);
 
@@ -48,14 +68,9 @@ public sealed class CostLedger(CostAccountantDbContext db)
             inserted.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var connection = db.Database.GetDbConnection();
-            foreach (var chunk in distinct.Chunk(RowsPerStatement))
-            {
-                await using var command = BulkSql.Insert(connection, transaction.GetDbTransaction(), db.Database.IsPostgres(), Table("costs"), CostColumns, chunk, CostValues,
-                    "ON CONFLICT (inference_id) DO NOTHING RETURNING inference_id");
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                    inserted.Add(reader.GetValue(0) is Guid g ? g : Guid.Parse(reader.GetString(0)));
-            }
+            await BulkSql.UpsertAsync(connection, transaction.GetDbTransaction(), "costs", Table("costs"), CostColumns, CostTypes, "inference_id",
+                "ON CONFLICT (inference_id) DO NOTHING RETURNING inference_id", distinct, CostValues,
+                reader => inserted.Add(reader.GetValue(0) is Guid g ? g : Guid.Parse(reader.GetString(0))), cancellationToken);
             var newlyInserted = distinct.Where(c => inserted.Contains(c.InferenceId)).ToList();
             await beforeCommit(newlyInserted);
             var rollups = newlyInserted
@@ -77,13 +92,8 @@ public sealed class CostLedger(CostAccountantDbContext db)
                 .ThenBy(r => r.UserId, StringComparer.Ordinal).ThenBy(r => r.Deployment, StringComparer.Ordinal)
                 .ThenBy(r => r.Prompt, StringComparer.Ordinal)
                 .ToList();
-            var sums = string.Join(", ", RollupColumns.Skip(8).Select(c => $"{c} = t.{c} + excluded.{c}"));
-            foreach (var chunk in rollups.Chunk(RowsPerStatement))
-            {
-                await using var command = BulkSql.Insert(connection, transaction.GetDbTransaction(), db.Database.IsPostgres(), Table("cost_rollups"), RollupColumns, chunk, RollupValues,
-                    $"ON CONFLICT (project_id, minute, model, feature, key_id, user_id, deployment, prompt) DO UPDATE SET {sums}");
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await BulkSql.UpsertAsync(connection, transaction.GetDbTransaction(), "cost_rollups", Table("cost_rollups"), RollupColumns, RollupTypes,
+                RollupKey, $"ON CONFLICT ({RollupKey}) DO UPDATE SET {RollupSums}", rollups, RollupValues, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         });
         return distinct.Where(c => inserted.Contains(c.InferenceId)).ToList();
@@ -98,17 +108,17 @@ public sealed class CostLedger(CostAccountantDbContext db)
 
     private static string Cap(string? value, int max) => value is null ? "" : value.Length <= max ? value : value[..max];
 
-    private static object?[] CostValues(CostRecord c) =>
+    private static void CostValues(CostRecord c, List<object?> values) => values.AddRange(
     [
         c.InferenceId, c.ProjectId, c.TraceId, c.KeyId, c.UserId, c.Feature, c.PromptName, c.PromptVersion, c.Deployment, c.Provider,
         c.Model, c.InputTokens, c.OutputTokens, c.CachedInputTokens, c.CacheWriteInputTokens, c.ReasoningTokens, c.Priced,
         c.InputCostNanos, c.OutputCostNanos, c.CachedInputCostNanos, c.CacheWriteCostNanos, c.TotalCostNanos, c.PriceId,
         c.CacheHit, c.OccurredAt, true,
-    ];
+    ]);
 
-    private static object?[] RollupValues(CostRollupRecord r) =>
+    private static void RollupValues(CostRollupRecord r, List<object?> values) => values.AddRange(
     [
         r.ProjectId, r.Minute, r.Model, r.Feature, r.KeyId, r.UserId, r.Deployment, r.Prompt, r.Requests, r.UnpricedRequests,
         r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.CostNanos,
-    ];
+    ]);
 }
