@@ -19,11 +19,12 @@ eval "$(scripts/deps.sh env)"
 dotnet test LlmOpsPlatform.sln --configuration Release --blame-hang-timeout 10m "$@"
 status=$?
 
-# The trace collector's, cost-accountant's, evaluator's and alerting's stores write with SQL of their own (binary COPY,
+# The trace collector's, cost-accountant's, feedback-ingest's, evaluator's and alerting's stores write with SQL of their own (binary COPY,
 # RETURNING, ON CONFLICT, bulk updates and deletes): their tests run again on PostgreSQL.
 if [ "$#" -eq 0 ]; then
-  for project in LlmOps.TraceCollector.Tests LlmOps.CostAccountant.Tests LlmOps.Evaluator.Tests LlmOps.Alerting.Tests; do
-    LLMOPS_COLLECTOR_TESTS_ON_POSTGRES=1 LLMOPS_QUERY_TESTS_ON_POSTGRES=1 LLMOPS_COST_TESTS_ON_POSTGRES=1 LLMOPS_EVALUATOR_TESTS_ON_POSTGRES=1 LLMOPS_ALERTING_TESTS_ON_POSTGRES=1 \
+  for project in LlmOps.TraceCollector.Tests LlmOps.CostAccountant.Tests LlmOps.FeedbackIngest.Tests LlmOps.Evaluator.Tests LlmOps.Alerting.Tests; do
+    LLMOPS_COLLECTOR_TESTS_ON_POSTGRES=1 LLMOPS_QUERY_TESTS_ON_POSTGRES=1 LLMOPS_COST_TESTS_ON_POSTGRES=1 LLMOPS_FEEDBACK_TESTS_ON_POSTGRES=1 \
+    LLMOPS_EVALUATOR_TESTS_ON_POSTGRES=1 LLMOPS_ALERTING_TESTS_ON_POSTGRES=1 \
       dotnet test "tests/$project" --configuration Release --no-build --blame-hang-timeout 10m
     again=$?
     [ "$status" -eq 0 ] && status=$again

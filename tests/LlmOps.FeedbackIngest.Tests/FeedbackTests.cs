@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmOps.FeedbackIngest.Tests;
 
-/// <summary>feedback-ingest over real HTTP with SQLite and the in-memory bus; what it publishes captured.</summary>
+/// <summary>feedback-ingest over real HTTP with SQLite (or PostgreSQL, see StartAsync) and the in-memory bus; what it publishes captured.</summary>
 public class FeedbackTests : IAsyncLifetime
 {
     private const string KeyOfA = "feedback-project-a-key-0123456789";
@@ -23,17 +23,17 @@ public class FeedbackTests : IAsyncLifetime
 
 
 
-    internal static Task<TestHost> StartAsync(Dictionary<string, string?>? extra = null)
+    internal static async Task<TestHost> StartAsync(Dictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")),
-            // No trace-collector in this host: the ownership check has its own test (TraceOwnershipTests).
-            ["FeedbackIngest:CheckTraceProject"] = "false",
-        };
+        // SQLite, or with LLMOPS_FEEDBACK_TESTS_ON_POSTGRES=1 a fresh database of the test PostgreSQL (binary COPY there).
+        var settings = Environment.GetEnvironmentVariable("LLMOPS_FEEDBACK_TESTS_ON_POSTGRES") == "1"
+            ? TestInfrastructure.PostgresSettings(await TestInfrastructure.CreateDatabaseAsync("feedback"))
+            : new Dictionary<string, string?> { ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N")) };
+        // No trace-collector in this host: the ownership check has its own test (TraceOwnershipTests).
+        settings["FeedbackIngest:CheckTraceProject"] = "false";
         foreach (var (key, value) in extra ?? [])
             settings[key] = value;
-        return TestHost.StartAsync(
+        return await TestHost.StartAsync(
             builder =>
             {
                 builder.AddServiceDefaults(FeedbackIngestExtensions.ServiceName);
@@ -119,6 +119,59 @@ public class FeedbackTests : IAsyncLifetime
         var theirs = JsonNode.Parse(await _host.CreateClient(KeyOfB).GetStringAsync($"/api/feedback?traceId={trace}"))!;
         Assert.Equal(3, mine["data"]!.AsArray().Count);
         Assert.Empty(theirs["data"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Feedback_the_broker_does_not_confirm_is_kept_unpublished_answered_503_and_counted_once_when_resent()
+    {
+        await using var host = await StartAsync(new() { ["Messaging:PublishTimeout"] = "00:00:00.300" });
+        var stall = new StallingPublishObserver { Stalled = true };
+        using var connected = host.Services.GetRequiredService<IBus>().ConnectPublishObserver(stall);
+        var trace = Guid.NewGuid().ToString("N");
+        var batch = new
+        {
+            feedback = new object[]
+            {
+                new { traceId = trace, kind = "thumbs", value = true, idempotencyKey = "stall-1" },
+                new { traceId = trace, kind = "rating", value = 2, idempotencyKey = "stall-2" },
+            },
+        };
+        using var client = host.CreateClient(KeyOfA);
+        async Task<JsonArray> StoredAsync() =>
+            JsonNode.Parse(await client.GetStringAsync($"/api/feedback?traceId={trace}"))!["data"]!.AsArray();
+
+        var refused = await client.PostAsJsonAsync("/api/feedback", batch);
+
+        Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode}: {await refused.Content.ReadAsStringAsync()}");
+        Assert.NotNull(refused.Headers.RetryAfter);
+        var kept = await StoredAsync();
+        Assert.Equal(2, kept.Count);
+        Assert.All(kept, f => Assert.False(f!["published"]!.GetValue<bool>()));
+
+        stall.Stalled = false;
+        var resent = await client.PostAsJsonAsync("/api/feedback", batch);
+
+        Assert.Equal(HttpStatusCode.Accepted, resent.StatusCode);
+        var ids = JsonNode.Parse(await resent.Content.ReadAsStringAsync())!["ids"]!.AsArray().Select(i => i!.GetValue<Guid>()).ToList();
+        Assert.Equal(kept.Select(f => f!["id"]!.GetValue<Guid>()).Order(), ids.Order());
+        var captured = host.Services.GetRequiredService<MessageCapture<FeedbackReceived>>().Messages;
+        await Eventually.TrueAsync(() => Task.FromResult(ids.All(id => captured.Any(f => f.FeedbackId == id))), TimeSpan.FromSeconds(15), "both published");
+        await Task.Delay(300);
+        Assert.Equal(2, captured.Count(f => f.TraceId == trace));
+        Assert.All(await StoredAsync(), f => Assert.True(f!["published"]!.GetValue<bool>()));
+    }
+
+    /// <summary>A broker that takes the message but never confirms, while <see cref="Stalled"/>: the publish waits until its deadline.</summary>
+    private sealed class StallingPublishObserver : IPublishObserver
+    {
+        public volatile bool Stalled;
+
+        public Task PrePublish<T>(PublishContext<T> context) where T : class =>
+            Stalled ? Task.Delay(Timeout.Infinite, context.CancellationToken) : Task.CompletedTask;
+
+        public Task PostPublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
+
+        public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
     }
 
     [Theory]

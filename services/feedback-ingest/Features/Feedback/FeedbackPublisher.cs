@@ -2,35 +2,73 @@ using LlmOps.Contracts.Evaluation;
 using LlmOps.Contracts.Feedback;
 using LlmOps.FeedbackIngest.Infrastructure;
 using LlmOps.ServiceDefaults.Messaging;
+using LlmOps.ServiceDefaults.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using NpgsqlTypes;
 
 namespace LlmOps.FeedbackIngest.Features.Feedback;
 
 /// <summary>
-/// Keeps feedback and gets it onto the bus: new feedback is stored (an id already stored, the same idempotency key, is
-/// left as it was), then whatever of it the broker has not confirmed yet is published (FeedbackReceived and its human
-/// score; several as one FeedbackReceivedBatch and one ScoreRecordedBatch) and marked. A caller hears 202 only when that succeeded; otherwise the rows stay unpublished and
-/// <see cref="FeedbackRepublisher"/> publishes them later, or the caller's retry does.
+/// Keeps feedback and gets it onto the bus. New feedback is inserted (an id already stored, the same idempotency key, is
+/// left as it was) and published (FeedbackReceived and its human score; several as one FeedbackReceivedBatch and one
+/// ScoreRecordedBatch) inside one transaction that commits only after the broker confirmed, so a row is stored as
+/// published in one statement. When the broker does not confirm in time the transaction rolls back and the feedback is
+/// stored unpublished instead: the caller hears 503, and <see cref="FeedbackRepublisher"/> publishes it later, or the
+/// caller's retry does. Feedback stored before (a retry) is published now if it still is not. A crash between the
+/// broker's confirm and the commit can publish a feedback twice; consumers deduplicate on its id.
 /// </summary>
 public sealed class FeedbackPublisher(FeedbackIngestDbContext db, BoundedPublisher publisher)
 {
+    private static readonly string[] Columns =
+    [
+        "project_id", "id", "trace_id", "observation_id", "kind", "value", "label", "comment", "correction", "user_id", "idempotency_key",
+        "received_at", "published",
+    ];
+
+    private static readonly NpgsqlDbType[] Types =
+    [
+        NpgsqlDbType.Varchar, NpgsqlDbType.Uuid, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Double,
+        NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.TimestampTz, NpgsqlDbType.Boolean,
+    ];
+
     /// <summary>False when the broker did not confirm in time (nothing is lost: the rows are stored).</summary>
     public async Task<bool> AcceptAsync(IReadOnlyList<FeedbackRecord> records, CancellationToken cancellationToken)
     {
         var projectId = records[0].ProjectId;
-        var ids = records.Select(r => r.Id).Distinct().ToList();
-        var known = await db.Feedback.Where(f => f.ProjectId == projectId && ids.Contains(f.Id)).Select(f => f.Id).ToListAsync(cancellationToken);
-        db.Feedback.AddRange(records.DistinctBy(r => r.Id).Where(r => !known.Contains(r.Id)));
+        var distinct = records.DistinctBy(r => r.Id).ToList();
+        var inserted = new HashSet<Guid>();
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await InsertAsync(distinct, inserted, published: true, fresh => PublishMessagesAsync(fresh, cancellationToken), cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (TimeoutException)
         {
-            // The same idempotency key arrived twice at once and the other request stored it: that row is the feedback.
-            db.ChangeTracker.Clear();
+            // Not confirmed: kept, unpublished, for the republisher and the caller's retry.
+            await InsertAsync(distinct, inserted, published: false, _ => Task.CompletedTask, cancellationToken);
+            return false;
         }
-        return await PublishAsync(projectId, ids, cancellationToken);
+        var known = distinct.Select(r => r.Id).Where(id => !inserted.Contains(id)).ToList();
+        return known.Count == 0 || await PublishAsync(projectId, known, cancellationToken);
+    }
+
+    /// <summary>Inserts the records not stored yet, marked <paramref name="published"/>; <paramref name="beforeCommit"/> gets the inserted ones.</summary>
+    private async Task InsertAsync(List<FeedbackRecord> records, HashSet<Guid> inserted, bool published, Func<List<FeedbackRecord>, Task> beforeCommit,
+        CancellationToken cancellationToken)
+    {
+        var table = db.Database.Table(FeedbackIngestDbContext.Schema, "feedback");
+        // No execution strategy around it: Npgsql's would wrap the publish's TimeoutException as a "transient failure".
+        inserted.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await BulkSql.UpsertAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), "feedback", table, Columns, Types, "project_id, id",
+            "ON CONFLICT (project_id, id) DO NOTHING RETURNING id", records, (r, values) => values.AddRange(
+            [
+                r.ProjectId, r.Id, r.TraceId, r.ObservationId, r.Kind, r.Value, r.Label, r.Comment, r.Correction, r.UserId, r.IdempotencyKey,
+                r.ReceivedAt, published,
+            ]),
+            reader => inserted.Add(reader.GetValue(0) is Guid g ? g : Guid.Parse(reader.GetString(0))), cancellationToken);
+        await beforeCommit([.. records.Where(r => inserted.Contains(r.Id))]);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<bool> PublishAsync(string projectId, IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
@@ -40,20 +78,7 @@ public sealed class FeedbackPublisher(FeedbackIngestDbContext db, BoundedPublish
             .ToListAsync(cancellationToken);
         try
         {
-            if (pending.Count == 1)
-            {
-                await publisher.PublishAsync(FeedbackInput.Message(pending[0]), cancellationToken);
-                if (FeedbackInput.Score(pending[0]) is { } score)
-                    await publisher.PublishAsync(score, cancellationToken);
-            }
-            else if (pending.Count > 1)
-            {
-                // A batch travels as two messages, not two per feedback: what lets thousands a second through.
-                var scores = pending.Select(FeedbackInput.Score).OfType<ScoreRecorded>().ToList();
-                await Task.WhenAll(
-                    publisher.PublishAsync(new FeedbackReceivedBatch { Feedbacks = [.. pending.Select(FeedbackInput.Message)] }, cancellationToken),
-                    scores.Count == 0 ? Task.CompletedTask : publisher.PublishAsync(new ScoreRecordedBatch { Scores = scores }, cancellationToken));
-            }
+            await PublishMessagesAsync(pending, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -64,6 +89,24 @@ public sealed class FeedbackPublisher(FeedbackIngestDbContext db, BoundedPublish
             await db.Feedback.Where(f => f.ProjectId == projectId && done.Contains(f.Id))
                 .ExecuteUpdateAsync(set => set.SetProperty(f => f.Published, true), cancellationToken);
         return true;
+    }
+
+    private async Task PublishMessagesAsync(List<FeedbackRecord> feedback, CancellationToken cancellationToken)
+    {
+        if (feedback.Count == 1)
+        {
+            await publisher.PublishAsync(FeedbackInput.Message(feedback[0]), cancellationToken);
+            if (FeedbackInput.Score(feedback[0]) is { } score)
+                await publisher.PublishAsync(score, cancellationToken);
+        }
+        else if (feedback.Count > 1)
+        {
+            // A batch travels as two messages, not two per feedback: what lets thousands a second through.
+            var scores = feedback.Select(FeedbackInput.Score).OfType<ScoreRecorded>().ToList();
+            await Task.WhenAll(
+                publisher.PublishAsync(new FeedbackReceivedBatch { Feedbacks = [.. feedback.Select(FeedbackInput.Message)] }, cancellationToken),
+                scores.Count == 0 ? Task.CompletedTask : publisher.PublishAsync(new ScoreRecordedBatch { Scores = scores }, cancellationToken));
+        }
     }
 }
 
