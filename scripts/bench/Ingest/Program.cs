@@ -5,7 +5,10 @@
 //   2. OTLP: protobuf export requests of N spans over HTTP, C at a time → rows (spans/s; request latency = ingest lag,
 //      since the collector answers only after the commit);
 //   3. query: GET /api/traces/{id} for random traces once the store holds at least `stored` observations (seeded by OTLP).
-//   dotnet run -c Release --project scripts/bench/Ingest -- [bus-events=50000] [otlp-spans=400000] [stored=1000000]
+//   4. (backlog > 0) the collector's own capacity: `drain` InferenceCompleted queued (100 per message) while its bus is
+//      stopped, then the bus started and timed from the first stored generation to the last, so the benchmark's
+//      publisher does not share the two cores while it is measured.
+//   dotnet run -c Release --project scripts/bench/Ingest -- [bus-events=50000] [otlp-spans=400000] [stored=1000000] [backlog=0]
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -22,6 +25,7 @@ using Npgsql;
 var busEvents = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
 var otlpSpans = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400_000;
 var stored = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000_000;
+var backlog = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 0;
 const int SpansPerRequest = 500;
 const int Concurrency = 4;
 
@@ -59,6 +63,13 @@ using (var probe = host.CreateClient())
         await Task.Delay(100);
 }
 await using var sql = NpgsqlDataSource.Create(database);
+// Generations stored, read from the per-minute rollups written in the store's transaction: counting the observations
+// table every few milliseconds would scan a growing table and take PostgreSQL's CPU from the collector.
+async Task<long> GenerationsAsync()
+{
+    await using var command = sql.CreateCommand("select coalesce(sum(generations), 0)::bigint from trace_collector.generation_rollups");
+    return (long)(await command.ExecuteScalarAsync())!;
+}
 async Task<long> CountAsync()
 {
     await using var command = sql.CreateCommand("select count(*) from trace_collector.observations");
@@ -125,7 +136,7 @@ if (busEvents > 0)
         await Task.WhenAll(window);
     }
     var published = clock.Elapsed;
-    while (await CountAsync() < busEvents)
+    while (await GenerationsAsync() < busEvents)
         await Task.Delay(50);
     var done = clock.Elapsed;
     await using var lag = sql.CreateCommand(
@@ -133,6 +144,43 @@ if (busEvents > 0)
     var percentiles = (double[])(await lag.ExecuteScalarAsync())!;
     Console.WriteLine($"bus: {busEvents} InferenceCompleted published (100 per message) in {published.TotalSeconds:0.0} s ({busEvents / published.TotalSeconds:0} events/s), " +
         $"all stored after {done.TotalSeconds:0.0} s: {busEvents / done.TotalSeconds:0} observations/s; lag p50 {percentiles[0] * 1000:0} ms, p99 {percentiles[1] * 1000:0} ms");
+}
+
+// 4 (first, on a store holding only the bus rows). The collector's capacity, draining a backlog.
+if (backlog > 0)
+{
+    var control = host.Services.GetRequiredService<IBusControl>();
+    await control.StopAsync();
+    var producerSettings = TestInfrastructure.RabbitMqSettings(vhost);
+    producerSettings["Serilog:MinimumLevel:Default"] = "Error";
+    producerSettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-bench", "producer-" + Guid.NewGuid().ToString("N")[..8]);
+    var clock = Stopwatch.StartNew();
+    await using (var producer = await TestHost.StartAsync(b => b.AddServiceDefaults("bench-producer"), a => a.MapDefaultEndpoints(), producerSettings))
+    {
+        using (var probe = producer.CreateClient())
+            while (!(await probe.GetAsync("/health/ready")).IsSuccessStatusCode)
+                await Task.Delay(100);
+        var producerBus = producer.Services.GetRequiredService<IBus>();
+        clock.Restart();
+        for (var offset = 0; offset < backlog; offset += 2_000)
+            await Task.WhenAll(Enumerable.Range(offset, Math.Min(2_000, backlog - offset)).Select(_ => Inference()).Chunk(100)
+                .Select(chunk => producerBus.Publish(new InferenceCompletedBatch { Inferences = chunk })));
+        Console.WriteLine($"drain: {backlog} InferenceCompleted queued (100 per message) in {clock.Elapsed.TotalSeconds:0.0} s with the collector's bus stopped");
+    }
+    var start = await GenerationsAsync();
+    await control.StartAsync();
+    long first;
+    while ((first = await GenerationsAsync()) == start)
+        await Task.Delay(10);
+    clock.Restart();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    long now;
+    while ((now = await GenerationsAsync()) < start + backlog)
+        await Task.Delay(50);
+    var drained = clock.Elapsed;
+    Console.WriteLine($"drain: the collector stored {now - first} gateway events (a trace and a generation each) in {drained.TotalSeconds:0.0} s " +
+        $"after its first: {(now - first) / drained.TotalSeconds:0} observations/s, " +
+        $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / ((now - first) / 1000.0):0} ms of this process's CPU per 1,000");
 }
 
 // 2. OTLP over HTTP.
