@@ -68,9 +68,10 @@ async Task<long> CountAsync(string query)
 // 1. Pricing.
 var bus = host.Services.GetRequiredService<IBus>();
 var clock = Stopwatch.StartNew();
-for (var offset = 0; offset < inferences; offset += 1_000)
-    // As the gateway publishes: InferenceCompletedBatch messages of 100, here 10 in flight.
-    await Task.WhenAll(Enumerable.Range(offset, Math.Min(1_000, inferences - offset)).Select(_ => Inference()).Chunk(100)
+// As the gateway publishes: InferenceCompletedBatch messages of 100, BENCH_INFLIGHT (10) messages awaited together.
+var window = 100 * int.Parse(Environment.GetEnvironmentVariable("BENCH_INFLIGHT") ?? "10", CultureInfo.InvariantCulture);
+for (var offset = 0; offset < inferences; offset += window)
+    await Task.WhenAll(Enumerable.Range(offset, Math.Min(window, inferences - offset)).Select(_ => Inference()).Chunk(100)
         .Select(chunk => bus.Publish(new InferenceCompletedBatch { Inferences = chunk })));
 var published = clock.Elapsed;
 while (await CountAsync(Priced) < inferences)
