@@ -123,4 +123,50 @@ public class ProjectPolicyTests : IAsyncLifetime
         Assert.Equal(1, await db.Observations.CountAsync(o => o.ProjectId == "project-b" && o.Type == "generation"));
         Assert.Equal(1, await db.GenerationRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Generations));
     }
+
+    [Fact]
+    public async Task A_policy_row_another_replica_inserted_first_takes_these_values_and_a_save_that_fails_otherwise_is_not_swallowed()
+    {
+        var services = _collector.Host.Services;
+        var policies = services.GetRequiredService<ProjectPolicies>();
+        await using var scope = services.CreateAsyncScope();
+        var options = scope.ServiceProvider.GetRequiredService<DbContextOptions<TraceCollectorDbContext>>();
+        var at = DateTime.UtcNow;
+        // The other replica stores its row between this one's lookup (no row yet) and its insert.
+        var race = new BeforeSave(async () =>
+        {
+            await using var other = services.CreateAsyncScope();
+            var db = other.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
+            db.ProjectPolicies.Add(new ProjectPolicyRecord { ProjectId = "raced", RetentionDays = 3, RedactPii = false, UpdatedAt = at.AddSeconds(-1) });
+            await db.SaveChangesAsync();
+        });
+        await using (var db = new TraceCollectorDbContext(new DbContextOptionsBuilder<TraceCollectorDbContext>(options).AddInterceptors(race).Options))
+            await policies.SaveAsync(db, "raced", new ProjectPolicies.Policy(30, true), at, CancellationToken.None);
+
+        Assert.Equal(2, race.Calls); // the insert that met the other replica's row, then the update over it
+        await using (var check = services.CreateAsyncScope())
+        {
+            var stored = await check.ServiceProvider.GetRequiredService<TraceCollectorDbContext>().ProjectPolicies.AsNoTracking().SingleAsync(p => p.ProjectId == "raced");
+            Assert.Equal((30, true), (stored.RetentionDays, stored.RedactPii));
+        }
+
+        var broken = new BeforeSave(() => throw new DbUpdateException("the database refused the row"));
+        await using (var db = new TraceCollectorDbContext(new DbContextOptionsBuilder<TraceCollectorDbContext>(options).AddInterceptors(broken).Options))
+            await Assert.ThrowsAsync<DbUpdateException>(() => policies.SaveAsync(db, "refused", new ProjectPolicies.Policy(7, false), at, CancellationToken.None));
+    }
+
+    /// <summary>Runs an action before the first save only (the moment another replica, or a failure, gets in between).</summary>
+    private sealed class BeforeSave(Func<Task> action) : Microsoft.EntityFrameworkCore.Diagnostics.SaveChangesInterceptor
+    {
+        public int Calls { get; private set; }
+
+        public override async ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int>> SavingChangesAsync(
+            Microsoft.EntityFrameworkCore.Diagnostics.DbContextEventData eventData, Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result,
+            CancellationToken cancellationToken = default)
+        {
+            if (Calls++ == 0)
+                await action();
+            return result;
+        }
+    }
 }

@@ -38,9 +38,19 @@ public sealed class ProjectPolicies
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException) when (row.ProjectId == projectId && db.Entry(row).State == EntityState.Added)
         {
-            // Another replica inserted the same row first: it holds the same values.
+            // Another replica inserted the row first: write these values over it. If there is no row, the insert failed
+            // for another reason, and the consumer fails with it (retried, then the error queue) instead of keeping the
+            // policy only in memory, where a restart would lose it.
+            db.ChangeTracker.Clear();
+            var stored = await db.ProjectPolicies.FindAsync([projectId], cancellationToken);
+            if (stored is null)
+                throw;
+            stored.RetentionDays = policy.RetentionDays;
+            stored.RedactPii = policy.RedactPii;
+            stored.UpdatedAt = at;
+            await db.SaveChangesAsync(cancellationToken);
         }
     }
 }
