@@ -125,6 +125,44 @@ public class ProjectPolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replicas_purging_the_same_traces_at_once_leave_the_rollups_equal_to_what_is_stored()
+    {
+        Assert.SkipUnless(Environment.GetEnvironmentVariable("LLMOPS_COLLECTOR_TESTS_ON_POSTGRES") == "1",
+            "Replicas share PostgreSQL; the embedded SQLite store has one process and one writer.");
+        await AnnounceAsync("project-b", retentionDays: 7, redact: false);
+        var tenDaysAgo = DateTime.UtcNow.AddDays(-10).ToString("O");
+        const int Old = 2_500; // three of the purge's chunks
+        for (var offset = 0; offset < Old; offset += 250)
+        {
+            await IngestAsync(CollectorHost.KeyOfB, [.. Enumerable.Range(offset, 250).SelectMany(i => new[]
+            {
+                Event("trace-create", new JsonObject { ["id"] = $"purged-{i}", ["timestamp"] = tenDaysAgo }),
+                Event("generation-create", new JsonObject
+                {
+                    ["id"] = $"purged-generation-{i}", ["traceId"] = $"purged-{i}", ["startTime"] = tenDaysAgo, ["endTime"] = tenDaysAgo, ["model"] = "m",
+                }),
+                Event("score-create", new JsonObject { ["id"] = $"purged-score-{i}", ["traceId"] = $"purged-{i}", ["name"] = "n", ["value"] = 1 }),
+            })]);
+        }
+        await IngestAsync(CollectorHost.KeyOfB, Event("generation-create", new JsonObject
+        {
+            ["id"] = "kept-generation", ["traceId"] = "kept", ["startTime"] = DateTime.UtcNow.ToString("O"), ["model"] = "m",
+        }));
+        var services = _collector.Host.Services;
+        var replicas = Enumerable.Range(0, 4).Select(_ => ActivatorUtilities.CreateInstance<RetentionPurge>(services)).ToList();
+
+        var deleted = await Task.WhenAll(replicas.Select(r => r.PurgeAsync(CancellationToken.None)));
+
+        Assert.Equal(Old, deleted.Sum());
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TraceCollectorDbContext>();
+        Assert.Equal(1, await db.Observations.CountAsync(o => o.ProjectId == "project-b" && o.Type == "generation"));
+        Assert.Equal(1, await db.GenerationRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Generations));
+        Assert.Equal(await db.Scores.CountAsync(s => s.ProjectId == "project-b" && s.Status == "ok" && s.Value != null),
+            await db.ScoreRollups.Where(r => r.ProjectId == "project-b").SumAsync(r => r.Count));
+    }
+
+    [Fact]
     public async Task A_policy_row_another_replica_inserted_first_takes_these_values_and_a_save_that_fails_otherwise_is_not_swallowed()
     {
         var services = _collector.Host.Services;
