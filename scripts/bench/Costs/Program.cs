@@ -122,24 +122,11 @@ Console.WriteLine($"feedback: {requests * 100} accepted (batches of 100, {sender
 // 3. The service's capacity, draining a backlog.
 if (drain > 0)
 {
-    // Its bus stops and starts again (a second host would meet MassTransit's static log context of the first).
-    var control = host.Services.GetRequiredService<IBusControl>();
-    await control.StopAsync();
-    var producerSettings = TestInfrastructure.RabbitMqSettings(vhost);
-    producerSettings["Serilog:MinimumLevel:Default"] = "Error";
-    producerSettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-bench", "producer-" + Guid.NewGuid().ToString("N")[..8]);
-    await using (var producer = await TestHost.StartAsync(b => b.AddServiceDefaults("bench-producer"), a => a.MapDefaultEndpoints(), producerSettings))
-    {
-        await ReadyAsync(producer);
-        var producerBus = producer.Services.GetRequiredService<IBus>();
-        clock.Restart();
-        for (var offset = 0; offset < drain; offset += 2_000)
-            await Task.WhenAll(Enumerable.Range(offset, Math.Min(2_000, drain - offset)).Select(_ => Inference()).Chunk(100)
-                .Select(chunk => producerBus.Publish(new InferenceCompletedBatch { Inferences = chunk })));
-        Console.WriteLine($"drain: {drain} InferenceCompleted queued (100 per message) in {clock.Elapsed.TotalSeconds:0.0} s with cost-accountant stopped");
-    }
+    var queued = await Backlog.QueueAsync(host, vhost, Enumerable.Range(0, drain).Select(_ => Inference()).Chunk(100)
+        .Select(chunk => new InferenceCompletedBatch { Inferences = chunk }));
+    Console.WriteLine($"drain: {drain} InferenceCompleted queued (100 per message) in {queued.TotalSeconds:0.0} s with cost-accountant stopped");
     var before = await CountAsync(Priced);
-    await control.StartAsync();
+    await Backlog.DrainAsync(host);
     long first;
     while ((first = await CountAsync(Priced)) == before)
         await Task.Delay(10);

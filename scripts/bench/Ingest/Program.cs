@@ -149,26 +149,12 @@ if (busEvents > 0)
 // 4 (first, on a store holding only the bus rows). The collector's capacity, draining a backlog.
 if (backlog > 0)
 {
-    var control = host.Services.GetRequiredService<IBusControl>();
-    await control.StopAsync();
-    var producerSettings = TestInfrastructure.RabbitMqSettings(vhost);
-    producerSettings["Serilog:MinimumLevel:Default"] = "Error";
-    producerSettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-bench", "producer-" + Guid.NewGuid().ToString("N")[..8]);
-    var clock = Stopwatch.StartNew();
-    await using (var producer = await TestHost.StartAsync(b => b.AddServiceDefaults("bench-producer"), a => a.MapDefaultEndpoints(), producerSettings))
-    {
-        using (var probe = producer.CreateClient())
-            while (!(await probe.GetAsync("/health/ready")).IsSuccessStatusCode)
-                await Task.Delay(100);
-        var producerBus = producer.Services.GetRequiredService<IBus>();
-        clock.Restart();
-        for (var offset = 0; offset < backlog; offset += 2_000)
-            await Task.WhenAll(Enumerable.Range(offset, Math.Min(2_000, backlog - offset)).Select(_ => Inference()).Chunk(100)
-                .Select(chunk => producerBus.Publish(new InferenceCompletedBatch { Inferences = chunk })));
-        Console.WriteLine($"drain: {backlog} InferenceCompleted queued (100 per message) in {clock.Elapsed.TotalSeconds:0.0} s with the collector's bus stopped");
-    }
+    var queued = await Backlog.QueueAsync(host, vhost, Enumerable.Range(0, backlog).Select(_ => Inference()).Chunk(100)
+        .Select(chunk => new InferenceCompletedBatch { Inferences = chunk }));
+    Console.WriteLine($"drain: {backlog} InferenceCompleted queued (100 per message) in {queued.TotalSeconds:0.0} s with the collector's bus stopped");
     var start = await GenerationsAsync();
-    await control.StartAsync();
+    await Backlog.DrainAsync(host);
+    var clock = new Stopwatch();
     long first;
     while ((first = await GenerationsAsync()) == start)
         await Task.Delay(10);
