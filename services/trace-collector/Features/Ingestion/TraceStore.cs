@@ -90,12 +90,18 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var connection = db.Database.GetDbConnection();
             var dbTransaction = transaction.GetDbTransaction();
-            await UpsertTracesAsync(connection, dbTransaction, traces, overriding: false, now, cancellationToken);
-            await UpsertTracesAsync(connection, dbTransaction, explicitTraces, overriding: true, now, cancellationToken);
-            await UpsertObservationsAsync(connection, dbTransaction, observations, now, cancellationToken);
+            // On PostgreSQL the upserts return their rows as they now stand, for the rollup accounting (null on SQLite: it reads them).
+            var written = db.Database.IsPostgres() ? new WrittenRows() : null;
+            await UpsertTracesAsync(connection, dbTransaction, traces, overriding: false, now, written, cancellationToken);
+            await UpsertTracesAsync(connection, dbTransaction, explicitTraces, overriding: true, now, written, cancellationToken);
+            await UpsertObservationsAsync(connection, dbTransaction, observations, now, written, cancellationToken);
             await UpsertScoresAsync(connection, dbTransaction, scores, now, cancellationToken);
-            await Rollups.RollupAccounting.AccountAsync(db, [.. traces.Concat(explicitTraces).Select(t => (t.ProjectId, t.Id))],
-                [.. scores.Select(s => (s.ProjectId, s.Id))], cancellationToken, [.. observations.Select(o => (o.ProjectId, o.Id))]);
+            if (written is not null)
+                await Rollups.RollupAccounting.AccountWrittenAsync(db, [.. written.Traces.Values], [.. scores.Select(s => (s.ProjectId, s.Id))],
+                    [.. written.Generations.Values], cancellationToken);
+            else
+                await Rollups.RollupAccounting.AccountAsync(db, [.. traces.Concat(explicitTraces).Select(t => (t.ProjectId, t.Id))],
+                    [.. scores.Select(s => (s.ProjectId, s.Id))], cancellationToken, [.. observations.Select(o => (o.ProjectId, o.Id))]);
             await transaction.CommitAsync(cancellationToken);
         });
         Written.Add(traces.Count + explicitTraces.Count, new KeyValuePair<string, object?>("kind", "trace"));
@@ -132,8 +138,33 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
 
     private string Table(string name) => db.Database.Table(TraceCollectorDbContext.Schema, name);
 
+    /// <summary>
+    /// The rows a PostgreSQL transaction's upserts returned, by key: the latest state of each, and whether this transaction
+    /// inserted it (<c>xmax = 0</c>: an insert, not an update of a row that was there).
+    /// </summary>
+    private sealed class WrittenRows
+    {
+        public readonly Dictionary<(string, string), Rollups.RollupAccounting.TraceRow> Traces = [];
+        public readonly Dictionary<(string, string), Rollups.RollupAccounting.GenerationRow> Generations = [];
+
+        public void Add(Rollups.RollupAccounting.TraceRow row) =>
+            Traces[(row.ProjectId, row.Id)] = Traces.TryGetValue((row.ProjectId, row.Id), out var earlier) && earlier.Fresh ? row with { Fresh = true } : row;
+
+        public void Add(Rollups.RollupAccounting.GenerationRow row) => Generations[(row.ProjectId, row.Id)] = row;
+    }
+
+    private const string Inserted = "(t.xmax = 0)";
+
+    private static readonly string[] TraceRollupColumns = ["rollup_minute", "rollup_feature", "rollup_bucket", "rollup_error"];
+
+    private static readonly NpgsqlDbType[] TraceRollupTypes = [Time, Text, NpgsqlDbType.Integer, NpgsqlDbType.Boolean];
+
+    private static readonly string[] ObservationRollupColumns = ["rollup_minute", "rollup_bucket", "rollup_cache"];
+
+    private static readonly NpgsqlDbType[] ObservationRollupTypes = [Time, NpgsqlDbType.Integer, NpgsqlDbType.Integer];
+
     private async Task UpsertTracesAsync(DbConnection connection, DbTransaction transaction, List<TraceWrite> rows, bool overriding,
-        DateTime now, CancellationToken cancellationToken)
+        DateTime now, WrittenRows? written, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
             return;
@@ -146,7 +177,12 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             "end_time = CASE WHEN t.end_time IS NULL OR excluded.end_time > t.end_time THEN COALESCE(excluded.end_time, t.end_time) ELSE t.end_time END, " +
             "status = CASE WHEN excluded.status = 'error' THEN 'error' ELSE t.status END, " +
             "updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at, pending = excluded.pending";
-        await ExecuteAsync(connection, transaction, "traces", TraceColumns, TraceColumnTypes, conflict, rows, (t, values) =>
+        // On PostgreSQL a new row is written with what it counts for in the rollups (its RETURNING says it is new), so the
+        // accounting need not update it again; the conflict clause never touches those columns.
+        var columns = written is null ? TraceColumns : [.. TraceColumns, .. TraceRollupColumns];
+        var types = written is null ? TraceColumnTypes : [.. TraceColumnTypes, .. TraceRollupTypes];
+        var returning = written is null ? "" : $" RETURNING {Rollups.RollupSql.TraceColumns}, {Inserted}";
+        await ExecuteAsync(connection, transaction, "traces", columns, types, conflict + returning, rows, (t, values) =>
         {
             values.Add(t.ProjectId);
             values.Add(t.Id);
@@ -165,17 +201,28 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             values.Add(now);
             values.Add(true);
             values.Add(0);
-        }, cancellationToken);
+            if (written is not null)
+            {
+                var start = t.StartTime ?? now;
+                values.Add(Rollups.RollupAccounting.Minute(start));
+                values.Add(t.Feature ?? "");
+                values.Add(Rollups.LatencyHistogram.Bucket(start, t.EndTime));
+                values.Add(t.Error);
+            }
+        }, written is null ? null : reader => written.Add(Rollups.RollupSql.TraceRowFrom(reader, fresh: reader.GetBoolean(10))), cancellationToken);
     }
 
     private async Task UpsertObservationsAsync(DbConnection connection, DbTransaction transaction, List<ObservationWrite> rows,
-        DateTime now, CancellationToken cancellationToken)
+        DateTime now, WrittenRows? written, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
             return;
         var merged = ObservationColumns.Skip(3).Where(c => c is not ("created_at" or "updated_at")).Select(c => $"{c} = COALESCE(excluded.{c}, t.{c})");
         var conflict = $"ON CONFLICT (project_id, id) DO UPDATE SET trace_id = excluded.trace_id, {string.Join(", ", merged)}, updated_at = excluded.updated_at";
-        await ExecuteAsync(connection, transaction, "observations", ObservationColumns, ObservationColumnTypes, conflict, rows, (o, values) =>
+        var columns = written is null ? ObservationColumns : [.. ObservationColumns, .. ObservationRollupColumns];
+        var types = written is null ? ObservationColumnTypes : [.. ObservationColumnTypes, .. ObservationRollupTypes];
+        var returning = written is null ? "" : $" RETURNING {Rollups.RollupSql.GenerationColumns}, {Inserted}";
+        await ExecuteAsync(connection, transaction, "observations", columns, types, conflict + returning, rows, (o, values) =>
         {
             values.Add(o.ProjectId);
             values.Add(o.Id);
@@ -204,7 +251,14 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             values.Add(o.InferenceId);
             values.Add(now);
             values.Add(now);
-        }, cancellationToken);
+            if (written is not null)
+            {
+                var counts = Rollups.GenerationFacts.Of(o.Type, o.StartTime, o.CompletionStartTime, o.Metadata);
+                values.Add(counts?.Minute);
+                values.Add(counts?.Bucket);
+                values.Add(counts?.Cache);
+            }
+        }, written is null ? null : reader => written.Add(Rollups.RollupSql.GenerationRowFrom(reader, fresh: reader.GetBoolean(9))), cancellationToken);
     }
 
     private async Task UpsertScoresAsync(DbConnection connection, DbTransaction transaction, List<ScoreWrite> rows, DateTime now,
@@ -233,11 +287,11 @@ public sealed class TraceStore(TraceCollectorDbContext db, Projects.ProjectPolic
             values.Add(DateTime.SpecifyKind(s.Timestamp, DateTimeKind.Utc));
             values.Add(now);
             values.Add(now);
-        }, cancellationToken);
+        }, null, cancellationToken);
     }
 
-    /// <summary>Upserts the rows (binary COPY through a staging table on PostgreSQL), in project and id order.</summary>
+    /// <summary>Upserts the rows (binary COPY through a staging table on PostgreSQL), in project and id order; <paramref name="returned"/> reads a RETURNING clause.</summary>
     private Task ExecuteAsync<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns, NpgsqlDbType[] types,
-        string conflict, List<T> rows, Action<T, List<object?>> values, CancellationToken cancellationToken) =>
-        BulkSql.UpsertAsync(connection, transaction, table, Table(table), columns, types, "project_id, id", conflict, rows, values, cancellationToken);
+        string conflict, List<T> rows, Action<T, List<object?>> values, Action<DbDataReader>? returned, CancellationToken cancellationToken) =>
+        BulkSql.UpsertAsync(connection, transaction, table, Table(table), columns, types, "project_id, id", conflict, rows, values, returned, cancellationToken);
 }

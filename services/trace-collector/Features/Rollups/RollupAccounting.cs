@@ -39,11 +39,27 @@ public static class RollupAccounting
     {
         var sql = Sql(db);
         if (traces.Count > 0)
-            await AccountTracesAsync(sql, Sorted(traces), cancellationToken);
+            await AccountTracesAsync(sql, await sql.ReadTracesAsync(Sorted(traces), cancellationToken), cancellationToken);
         if (scores.Count > 0)
             await AccountScoresAsync(sql, Sorted(scores), cancellationToken);
         if (observations is { Count: > 0 })
-            await AccountGenerationsAsync(sql, Sorted(observations), cancellationToken);
+            await AccountGenerationsAsync(sql, await sql.ReadGenerationsAsync(Sorted(observations), cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="AccountAsync"/> for rows the writer already has as they stand now (its upserts' <c>RETURNING</c>, on
+    /// PostgreSQL), so they are not read again; fresh ones whose insert wrote the right rollup columns are not marked again.
+    /// </summary>
+    internal static async Task AccountWrittenAsync(TraceCollectorDbContext db, IReadOnlyList<TraceRow> traces,
+        IReadOnlyCollection<(string ProjectId, string Id)> scores, IReadOnlyList<GenerationRow> observations, CancellationToken cancellationToken)
+    {
+        var sql = Sql(db);
+        // Key order, as the marks and rollup writes lock rows.
+        await AccountTracesAsync(sql, [.. traces.OrderBy(t => t.ProjectId, StringComparer.Ordinal).ThenBy(t => t.Id, StringComparer.Ordinal)], cancellationToken);
+        if (scores.Count > 0)
+            await AccountScoresAsync(sql, Sorted(scores), cancellationToken);
+        await AccountGenerationsAsync(sql, [.. observations.OrderBy(o => o.ProjectId, StringComparer.Ordinal).ThenBy(o => o.Id, StringComparer.Ordinal)],
+            cancellationToken);
     }
 
     /// <summary>
@@ -106,25 +122,27 @@ public static class RollupAccounting
     private static List<(string ProjectId, string Id)> Sorted(IEnumerable<(string ProjectId, string Id)> keys) =>
         keys.Distinct().OrderBy(k => k.ProjectId, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal).ToList();
 
-    private static async Task AccountTracesAsync(RollupSql sql, List<(string ProjectId, string Id)> keys, CancellationToken cancellationToken)
+    private static async Task AccountTracesAsync(RollupSql sql, IReadOnlyList<TraceRow> rows, CancellationToken cancellationToken)
     {
-        var rows = await sql.ReadTracesAsync(keys, cancellationToken);
         var deltas = new SortedDictionary<(DateTime Minute, string ProjectId, string Feature), TraceDelta>(RollupSql.KeyOrder);
         var changed = new List<RollupSql.TraceMark>();
         foreach (var row in rows)
         {
             var now = new TraceContribution(Minute(row.Start), row.Feature ?? "", LatencyHistogram.Bucket(row.Start, row.End), row.Status == "error");
-            var before = row.Counted;
-            if (before == now)
-                continue;
-            if (before is not null)
-                Apply(deltas, row.ProjectId, before, -1);
-            Apply(deltas, row.ProjectId, now, +1);
-            changed.Add(new RollupSql.TraceMark(row.ProjectId, row.Id, now.Minute, now.Feature, now.Bucket, now.Error));
+            var before = row.Fresh ? null : row.Counted;
+            if (before != now)
+            {
+                if (before is not null)
+                    Apply(deltas, row.ProjectId, before, -1);
+                Apply(deltas, row.ProjectId, now, +1);
+            }
+            if (row.Counted != now)
+                changed.Add(new RollupSql.TraceMark(row.ProjectId, row.Id, now.Minute, now.Feature, now.Bucket, now.Error));
         }
-        if (changed.Count == 0)
+        if (changed.Count > 0)
+            await sql.MarkTracesAsync(changed, cancellationToken);
+        if (deltas.Count == 0)
             return;
-        await sql.MarkTracesAsync(changed, cancellationToken);
 
         var touched = deltas.Keys.ToList();
         var current = await sql.LockTraceRollupsAsync(touched, cancellationToken);
@@ -190,24 +208,27 @@ public static class RollupAccounting
             .ToList(), cancellationToken);
     }
 
-    private static async Task AccountGenerationsAsync(RollupSql sql, List<(string ProjectId, string Id)> keys, CancellationToken cancellationToken)
+    private static async Task AccountGenerationsAsync(RollupSql sql, IReadOnlyList<GenerationRow> rows, CancellationToken cancellationToken)
     {
-        var rows = await sql.ReadGenerationsAsync(keys, cancellationToken);
         var deltas = new SortedDictionary<(DateTime Minute, string ProjectId, int Bucket), (long Generations, long Lookups, long Hits)>(GenerationKeyOrder);
         var changed = new List<RollupSql.GenerationMark>();
         foreach (var row in rows)
         {
-            if (row.Counted == row.Now)
-                continue;
-            if (row.Counted is { } before)
-                Apply(deltas, row.ProjectId, before, -1);
-            if (row.Now is { } now)
-                Apply(deltas, row.ProjectId, now, +1);
-            changed.Add(new RollupSql.GenerationMark(row.ProjectId, row.Id, row.Now?.Minute, row.Now?.Bucket, row.Now?.Cache));
+            var before = row.Fresh ? null : row.Counted;
+            if (before != row.Now)
+            {
+                if (before is not null)
+                    Apply(deltas, row.ProjectId, before, -1);
+                if (row.Now is { } now)
+                    Apply(deltas, row.ProjectId, now, +1);
+            }
+            if (row.Counted != row.Now)
+                changed.Add(new RollupSql.GenerationMark(row.ProjectId, row.Id, row.Now?.Minute, row.Now?.Bucket, row.Now?.Cache));
         }
-        if (changed.Count == 0)
+        if (changed.Count > 0)
+            await sql.MarkGenerationsAsync(changed, cancellationToken);
+        if (deltas.Count == 0)
             return;
-        await sql.MarkGenerationsAsync(changed, cancellationToken);
         await sql.AddGenerationRollupsAsync(deltas.Where(d => d.Value != default)
             .Select(d => new GenerationRollupRecord
             {
@@ -237,10 +258,13 @@ public static class RollupAccounting
     });
 
     /// <summary>What a stored observation counts for now (null: nothing), and what it was counted with.</summary>
-    internal sealed record GenerationRow(string ProjectId, string Id, GenerationFacts.Contribution? Now, GenerationFacts.Contribution? Counted);
+    /// <remarks>A fresh row (inserted by this transaction) counts for nothing yet; its rollup columns hold what its insert guessed.</remarks>
+    internal sealed record GenerationRow(string ProjectId, string Id, GenerationFacts.Contribution? Now, GenerationFacts.Contribution? Counted, bool Fresh = false);
 
     /// <summary>What a stored trace row says now, and what it was counted with.</summary>
-    internal sealed record TraceRow(string ProjectId, string Id, DateTime Start, DateTime? End, string Status, string? Feature, TraceContribution? Counted);
+    /// <remarks>A fresh row (inserted by this transaction) counts for nothing yet; its rollup columns hold what its insert guessed.</remarks>
+    internal sealed record TraceRow(string ProjectId, string Id, DateTime Start, DateTime? End, string Status, string? Feature, TraceContribution? Counted,
+        bool Fresh = false);
 
     internal sealed record ScoreRow(string ProjectId, string Id, DateTime Timestamp, string Name, string Status, double? Value, DateTime? CountedMinute,
         string? CountedName, double? CountedValue)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using LlmOps.TraceCollector.Infrastructure;
 
 namespace LlmOps.TraceCollector.Features.Rollups;
@@ -11,24 +12,31 @@ internal sealed partial class RollupSql
 {
     public sealed record GenerationMark(string ProjectId, string Id, DateTime? Minute, int? Bucket, int? Cache);
 
+    /// <summary>The observation columns generation accounting reads, in <see cref="GenerationRowFrom"/>'s order.</summary>
+    public const string GenerationColumns =
+        "t.project_id, t.id, t.type, t.start_time, t.completion_start_time, t.metadata, t.rollup_minute, t.rollup_bucket, t.rollup_cache";
+
     public async Task<List<RollupAccounting.GenerationRow>> ReadGenerationsAsync(List<(string ProjectId, string Id)> keys, CancellationToken cancellationToken)
     {
-        const string columns = "t.project_id, t.id, t.type, t.start_time, t.completion_start_time, t.metadata, t.rollup_minute, t.rollup_bucket, t.rollup_cache";
         var rows = new List<RollupAccounting.GenerationRow>(keys.Count);
-        foreach (var (text, parameters) in KeyQueries(observations, columns, keys))
+        foreach (var (text, parameters) in KeyQueries(observations, GenerationColumns, keys))
         {
             await using var command = Command(text, parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-            {
-                var now = GenerationFacts.Of(reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : Utc(reader.GetDateTime(3)),
-                    reader.IsDBNull(4) ? null : Utc(reader.GetDateTime(4)), reader.IsDBNull(5) ? null : reader.GetString(5));
-                GenerationFacts.Contribution? counted = reader.IsDBNull(6) ? null
-                    : new(Utc(reader.GetDateTime(6)), reader.IsDBNull(7) ? LatencyHistogram.Untimed : reader.GetInt32(7), reader.IsDBNull(8) ? 0 : reader.GetInt32(8));
-                rows.Add(new RollupAccounting.GenerationRow(reader.GetString(0), reader.GetString(1), now, counted));
-            }
+                rows.Add(GenerationRowFrom(reader, fresh: false));
         }
         return rows;
+    }
+
+    /// <summary>An observation row as <see cref="GenerationColumns"/> return it; <paramref name="fresh"/>: inserted by this transaction.</summary>
+    public static RollupAccounting.GenerationRow GenerationRowFrom(DbDataReader reader, bool fresh)
+    {
+        var now = GenerationFacts.Of(reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : Utc(reader.GetDateTime(3)),
+            reader.IsDBNull(4) ? null : Utc(reader.GetDateTime(4)), reader.IsDBNull(5) ? null : reader.GetString(5));
+        GenerationFacts.Contribution? counted = reader.IsDBNull(6) ? null
+            : new(Utc(reader.GetDateTime(6)), reader.IsDBNull(7) ? LatencyHistogram.Untimed : reader.GetInt32(7), reader.IsDBNull(8) ? 0 : reader.GetInt32(8));
+        return new RollupAccounting.GenerationRow(reader.GetString(0), reader.GetString(1), now, counted, fresh);
     }
 
     public async Task MarkGenerationsAsync(List<GenerationMark> marks, CancellationToken cancellationToken)

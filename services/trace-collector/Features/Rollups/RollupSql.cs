@@ -40,24 +40,31 @@ internal sealed partial class RollupSql(DbConnection connection, DbTransaction t
 
     private static DateTime Utc(DateTime time) => DateTime.SpecifyKind(time, DateTimeKind.Utc);
 
+    /// <summary>The trace columns rollup accounting reads, in <see cref="TraceRowFrom"/>'s order.</summary>
+    public const string TraceColumns =
+        "t.project_id, t.id, t.start_time, t.end_time, t.status, t.feature, t.rollup_minute, t.rollup_feature, t.rollup_bucket, t.rollup_error";
+
     public async Task<List<RollupAccounting.TraceRow>> ReadTracesAsync(List<(string ProjectId, string Id)> keys, CancellationToken cancellationToken)
     {
-        const string columns = "t.project_id, t.id, t.start_time, t.end_time, t.status, t.feature, t.rollup_minute, t.rollup_feature, t.rollup_bucket, t.rollup_error";
         var rows = new List<RollupAccounting.TraceRow>(keys.Count);
-        foreach (var (text, parameters) in KeyQueries(traces, columns, keys))
+        foreach (var (text, parameters) in KeyQueries(traces, TraceColumns, keys))
         {
             await using var command = Command(text, parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-            {
-                RollupAccounting.TraceContribution? counted = reader.IsDBNull(6) ? null : new(Utc(reader.GetDateTime(6)),
-                    reader.IsDBNull(7) ? "" : reader.GetString(7), reader.IsDBNull(8) ? LatencyHistogram.Untimed : reader.GetInt32(8),
-                    !reader.IsDBNull(9) && reader.GetBoolean(9));
-                rows.Add(new RollupAccounting.TraceRow(reader.GetString(0), reader.GetString(1), Utc(reader.GetDateTime(2)),
-                    reader.IsDBNull(3) ? null : Utc(reader.GetDateTime(3)), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), counted));
-            }
+                rows.Add(TraceRowFrom(reader, fresh: false));
         }
         return rows;
+    }
+
+    /// <summary>A trace row as <see cref="TraceColumns"/> return it; <paramref name="fresh"/>: inserted by this transaction.</summary>
+    public static RollupAccounting.TraceRow TraceRowFrom(DbDataReader reader, bool fresh)
+    {
+        RollupAccounting.TraceContribution? counted = reader.IsDBNull(6) ? null : new(Utc(reader.GetDateTime(6)),
+            reader.IsDBNull(7) ? "" : reader.GetString(7), reader.IsDBNull(8) ? LatencyHistogram.Untimed : reader.GetInt32(8),
+            !reader.IsDBNull(9) && reader.GetBoolean(9));
+        return new RollupAccounting.TraceRow(reader.GetString(0), reader.GetString(1), Utc(reader.GetDateTime(2)),
+            reader.IsDBNull(3) ? null : Utc(reader.GetDateTime(3)), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), counted, fresh);
     }
 
     public async Task<List<RollupAccounting.ScoreRow>> ReadScoresAsync(List<(string ProjectId, string Id)> keys, CancellationToken cancellationToken)
