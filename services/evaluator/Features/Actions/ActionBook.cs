@@ -20,6 +20,15 @@ namespace LlmOps.Evaluator.Features.Actions;
 public sealed partial class ActionBook(EvaluatorDbContext db, BoundedPublisher publisher, ActionTopic topic, FineTuneCurator curator,
     IOptions<EvaluatorOptions> options, TimeProvider clock, ILogger<ActionBook> logger)
 {
+    /// <summary>The kinds and subjects of the project's actions still cooling down: <see cref="ProposeAsync"/> refuses a diagnosis among them.</summary>
+    public async Task<HashSet<(string Kind, string Subject)>> CoolingDownAsync(string projectId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var cooling = await db.Actions.AsNoTracking().Where(a => a.ProjectId == projectId && a.CooldownUntil > now)
+            .Select(a => new { a.Kind, a.Subject }).ToListAsync(cancellationToken);
+        return [.. cooling.Select(a => (a.Kind, a.Subject))];
+    }
+
     public async Task<bool> ProposeAsync(string projectId, Diagnosis diagnosis, CancellationToken cancellationToken)
     {
         var loop = options.Value.Loop;

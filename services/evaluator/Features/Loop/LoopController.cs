@@ -7,8 +7,8 @@ namespace LlmOps.Evaluator.Features.Loop;
 
 /// <summary>
 /// One pass of the loop over a project: count its window in the database (<see cref="LoopWindow.SummaryAsync"/>), run the
-/// decision table on the counts, read the failing traces only of what it diagnosed, cluster knowledge gaps, and hand each
-/// diagnosis to the action book (which applies cooldowns and publishes). A pass's cost follows the number of prompt
+/// decision table on the counts, read the failing traces only of what it diagnosed and would not be refused for a
+/// cooldown, cluster knowledge gaps, and hand each diagnosis to the action book (which applies cooldowns and publishes). A pass's cost follows the number of prompt
 /// versions and data sources, not the traffic: the evaluator keeps no copy of the window.
 /// </summary>
 public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, ActionBook actions, IOptions<EvaluatorOptions> options, TimeProvider clock)
@@ -51,8 +51,13 @@ public sealed class LoopController(EvaluatorDbContext db, LoopWindow window, Act
             return 0;
 
         var diagnoses = new List<Diagnosis>();
+        var cooling = await actions.CoolingDownAsync(projectId, cancellationToken);
         foreach (var diagnosis in DecisionTable.Diagnose(summary, loop, from, now))
         {
+            // The action book would refuse it (its action is cooling down): not worth reading up to 2,000 failing traces
+            // for, on every pass while the problem lasts.
+            if (cooling.Contains((diagnosis.Kind, diagnosis.Subject)))
+                continue;
             var failing = diagnosis.Failing is { } set
                 ? await window.FailingTraceIdsAsync(projectId, set, bounds, MaxFailingTraces, cancellationToken)
                 : diagnosis.FailingTraceIds;
