@@ -55,14 +55,10 @@ public class AlertingEndToEndTests : IAsyncLifetime
         _pages = await PageReceiver.StartAsync();
 
         var proxy = await SettingsAsync("e2e-alert-proxy");
-        proxy["InferenceProxy:Deployments:0:Name"] = "simulator";
         proxy["InferenceProxy:Deployments:0:Provider"] = "openai";
-        proxy["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
-        proxy["InferenceProxy:Deployments:0:Models:0"] = "*";
         proxy["InferenceProxy:Budgets:Enabled"] = "false";
         proxy["InferenceProxy:PublishBatchSize"] = "10";
-        _proxy = await TestHost.StartAsync(b => { b.AddServiceDefaults(InferenceProxyExtensions.ServiceName); b.AddInferenceProxy(); },
-            a => { a.MapDefaultEndpoints(); a.MapInferenceProxyEndpoints(); }, proxy);
+        _proxy = await GatewayHost.StartAsync(proxy, _simulator);
 
         var costs = await SettingsAsync("e2e-alert-costs");
         costs["CostAccountant:BatchWaitMs"] = "20";

@@ -83,9 +83,6 @@ public class BrokerOutageTests(ITestOutputHelper output) : IAsyncLifetime
         proxySettings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N"));
         proxySettings["InferenceProxy:PublishTimeout"] = "00:00:01";
         proxySettings["InferenceProxy:Budgets:Enabled"] = "false"; // no cost-accountant in this test
-        proxySettings["InferenceProxy:Deployments:0:Name"] = "simulator";
-        proxySettings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
-        proxySettings["InferenceProxy:Deployments:0:Models:0"] = "*";
         _proxySettings = proxySettings;
         _proxy = await StartProxyAsync();
 
@@ -96,18 +93,7 @@ public class BrokerOutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private Task<TestHost> StartProxyAsync() => TestHost.StartAsync(
-        builder =>
-        {
-            builder.AddServiceDefaults(InferenceProxyExtensions.ServiceName);
-            builder.AddInferenceProxy();
-        },
-        app =>
-        {
-            app.MapDefaultEndpoints();
-            app.MapInferenceProxyEndpoints();
-        },
-        _proxySettings);
+    private Task<TestHost> StartProxyAsync() => GatewayHost.StartAsync(_proxySettings, _simulator);
 
     public async ValueTask DisposeAsync()
     {

@@ -33,21 +33,7 @@ public class BudgetLeaseOutageTests : IAsyncLifetime
         settings["InferenceProxy:Budgets:Enabled"] = "true";
         settings["InferenceProxy:Budgets:LeaseTimeoutMs"] = LeaseTimeoutMs.ToString();
         settings["InferenceProxy:Budgets:LeaseWaitMs"] = LeaseTimeoutMs.ToString();
-        settings["InferenceProxy:Deployments:0:Name"] = "simulator";
-        settings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
-        settings["InferenceProxy:Deployments:0:Models:0"] = "*";
-        _proxy = await TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults(InferenceProxyExtensions.ServiceName);
-                builder.AddInferenceProxy();
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapInferenceProxyEndpoints();
-            },
-            settings);
+        _proxy = await GatewayHost.StartAsync(settings, _simulator);
         using var probe = _proxy.CreateClient(bearerKey: null);
         await Eventually.TrueAsync(async () => (await probe.GetAsync("/health/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "readiness");
     }

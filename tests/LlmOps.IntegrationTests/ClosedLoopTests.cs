@@ -31,22 +31,8 @@ public class ClosedLoopTests : IAsyncLifetime
         var proxySettings = TestInfrastructure.RabbitMqSettings(_vhost);
         foreach (var (key, value) in TestInfrastructure.PostgresSettings(await TestInfrastructure.CreateDatabaseAsync("loop-proxy")))
             proxySettings[key] = value;
-        proxySettings["InferenceProxy:Deployments:0:Name"] = "simulator";
-        proxySettings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
-        proxySettings["InferenceProxy:Deployments:0:Models:0"] = "*";
         proxySettings["InferenceProxy:Budgets:Enabled"] = "false";
-        _proxy = await TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults(InferenceProxyExtensions.ServiceName);
-                builder.AddInferenceProxy();
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapInferenceProxyEndpoints();
-            },
-            proxySettings);
+        _proxy = await GatewayHost.StartAsync(proxySettings, _simulator);
 
         var evaluatorSettings = TestInfrastructure.RabbitMqSettings(_vhost);
         foreach (var (key, value) in TestInfrastructure.PostgresSettings(await TestInfrastructure.CreateDatabaseAsync("loop-evaluator")))

@@ -66,23 +66,9 @@ public class CrossReplicaBudgetTests : IAsyncLifetime
             foreach (var (key, value) in TestInfrastructure.PostgresSettings(_proxyDatabase))
                 settings[key] = value;
             settings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N"));
-            settings["InferenceProxy:Deployments:0:Name"] = "simulator";
             settings["InferenceProxy:Deployments:0:Provider"] = "openai";
-            settings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
-            settings["InferenceProxy:Deployments:0:Models:0"] = "*";
             settings["InferenceProxy:Budgets:RefreshSeconds"] = "1";
-            _replicas.Add(await TestHost.StartAsync(
-                builder =>
-                {
-                    builder.AddServiceDefaults(InferenceProxyExtensions.ServiceName);
-                    builder.AddInferenceProxy();
-                },
-                app =>
-                {
-                    app.MapDefaultEndpoints();
-                    app.MapInferenceProxyEndpoints();
-                },
-                settings));
+            _replicas.Add(await GatewayHost.StartAsync(settings, _simulator));
         }
         foreach (var host in _replicas.Append(_costs))
         {

@@ -33,21 +33,7 @@ public class CrossReplicaRateLimitTests : IAsyncLifetime
     {
         var settings = TestInfrastructure.PostgresSettings(_database);
         settings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "llmops-tests", Guid.NewGuid().ToString("N"));
-        settings["InferenceProxy:Deployments:0:Name"] = "simulator";
-        settings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(_simulator.BaseAddress, "v1").ToString();
-        settings["InferenceProxy:Deployments:0:Models:0"] = "*";
-        return TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults(InferenceProxyExtensions.ServiceName);
-                builder.AddInferenceProxy();
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapInferenceProxyEndpoints();
-            },
-            settings);
+        return GatewayHost.StartAsync(settings, _simulator);
     }
 
     public async ValueTask DisposeAsync()

@@ -41,24 +41,10 @@ public sealed class DistributedFixture : IAsyncLifetime
             collectorSettings);
 
         var proxySettings = TestInfrastructure.RabbitMqSettings(VirtualHost);
-        proxySettings["InferenceProxy:Deployments:0:Name"] = "simulator";
-        proxySettings["InferenceProxy:Deployments:0:BaseUrl"] = new Uri(Simulator.BaseAddress, "v1").ToString();
-        proxySettings["InferenceProxy:Deployments:0:Models:0"] = "*";
         // Tests here provoke upstream failures on purpose; the shared deployment's circuit must not open for the others.
         proxySettings["InferenceProxy:Retry:MaxAttempts"] = "1";
         proxySettings["InferenceProxy:CircuitBreaker:MinimumThroughput"] = "10000";
-        Proxy = await TestHost.StartAsync(
-            builder =>
-            {
-                builder.AddServiceDefaults(InferenceProxyExtensions.ServiceName);
-                builder.AddInferenceProxy();
-            },
-            app =>
-            {
-                app.MapDefaultEndpoints();
-                app.MapInferenceProxyEndpoints();
-            },
-            proxySettings);
+        Proxy = await GatewayHost.StartAsync(proxySettings, Simulator);
 
         await WaitReadyAsync(Collector);
         await WaitReadyAsync(Proxy);
