@@ -86,12 +86,8 @@ public sealed class CostLedger(CostAccountantDbContext db)
                     CachedInputTokens = g.Sum(c => c.CachedInputTokens),
                     CostNanos = g.Sum(c => c.TotalCostNanos ?? 0),
                 })
-                // Every column of the conflict key, so concurrent batches lock rollup rows in one order and never deadlock.
-                .OrderBy(r => r.ProjectId, StringComparer.Ordinal).ThenBy(r => r.Minute).ThenBy(r => r.Model, StringComparer.Ordinal)
-                .ThenBy(r => r.Feature, StringComparer.Ordinal).ThenBy(r => r.KeyId, StringComparer.Ordinal)
-                .ThenBy(r => r.UserId, StringComparer.Ordinal).ThenBy(r => r.Deployment, StringComparer.Ordinal)
-                .ThenBy(r => r.Prompt, StringComparer.Ordinal)
                 .ToList();
+            // Ordered by the whole conflict key in the upsert itself, so concurrent batches lock rollup rows in one order and never deadlock.
             await BulkSql.UpsertAsync(connection, transaction.GetDbTransaction(), "cost_rollups", Table("cost_rollups"), RollupColumns, RollupTypes,
                 RollupKey, $"ON CONFLICT ({RollupKey}) DO UPDATE SET {RollupSums}", rollups, RollupValues, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
