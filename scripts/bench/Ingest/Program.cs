@@ -55,6 +55,8 @@ Task<TestHost> StartCollectorAsync() => TestHost.StartAsync(
     settings);
 
 await using var host = await StartCollectorAsync();
+// BENCH_ALLOC=1: which types the drain allocates most (the runtime's allocation ticks).
+using var allocations = Environment.GetEnvironmentVariable("BENCH_ALLOC") == "1" ? new AllocationSampler() : null;
 
 // Publishing before the collector's queue is bound would drop messages on the floor: wait until the bus is ready.
 using (var probe = host.CreateClient())
@@ -147,11 +149,15 @@ if (busEvents > 0)
 }
 
 // 4 (first, on a store holding only the bus rows). The collector's capacity, draining a backlog.
-if (backlog > 0)
+// BENCH_WARMUP_DRAINS (default 1): drains of the same size first, unreported, so the measured one runs on code the
+// runtime has finished tiering up; a collector runs for days, and a first drain spends a fifth of its CPU compiling.
+var warmups = int.Parse(Environment.GetEnvironmentVariable("BENCH_WARMUP_DRAINS") ?? "1", CultureInfo.InvariantCulture);
+for (var round = backlog > 0 ? -warmups : 0; backlog > 0 && round <= 0; round++)
 {
+    var measured = round == 0;
     var queued = await Backlog.QueueAsync(host, vhost, Enumerable.Range(0, backlog).Select(_ => Inference()).Chunk(100)
         .Select(chunk => new InferenceCompletedBatch { Inferences = chunk }));
-    Console.WriteLine($"drain: {backlog} InferenceCompleted queued (100 per message) in {queued.TotalSeconds:0.0} s with the collector's bus stopped");
+    Console.WriteLine($"drain{(measured ? "" : " (warm-up)")}: {backlog} InferenceCompleted queued (100 per message) in {queued.TotalSeconds:0.0} s with the collector's bus stopped");
     var start = await GenerationsAsync();
     await Backlog.DrainAsync(host);
     var clock = new Stopwatch();
@@ -160,13 +166,26 @@ if (backlog > 0)
         await Task.Delay(10);
     clock.Restart();
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    allocations?.Reset();
+    var allocated = GC.GetTotalAllocatedBytes();
+    var collections = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
     long now;
     while ((now = await GenerationsAsync()) < start + backlog)
         await Task.Delay(50);
     var drained = clock.Elapsed;
-    Console.WriteLine($"drain: the collector stored {now - first} gateway events (a trace and a generation each) in {drained.TotalSeconds:0.0} s " +
+    Console.WriteLine($"drain{(measured ? "" : " (warm-up)")}: the collector stored {now - first} gateway events (a trace and a generation each) in {drained.TotalSeconds:0.0} s " +
         $"after its first: {(now - first) / drained.TotalSeconds:0} observations/s, " +
-        $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / ((now - first) / 1000.0):0} ms of this process's CPU per 1,000");
+        $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / ((now - first) / 1000.0):0} ms of this process's CPU per 1,000, " +
+        $"{(GC.GetTotalAllocatedBytes() - allocated) / (double)(now - first) / 1024:0.0} KiB allocated per event, " +
+        $"GCs gen0/1/2 {GC.CollectionCount(0) - collections.Item1}/{GC.CollectionCount(1) - collections.Item2}/{GC.CollectionCount(2) - collections.Item3} " +
+        $"({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
+    if (allocations is null || !measured)
+        continue;
+    foreach (var (type, share) in allocations.Top(25))
+        Console.WriteLine($"  allocated: {share,6:P1} {type}");
+    Console.WriteLine($"  compiled: {allocations.CompiledTotal} methods while draining");
+    foreach (var (method, count) in allocations.Compiled(15))
+        Console.WriteLine($"  compiled: {count,6} {method}");
 }
 
 // 2. OTLP over HTTP.
