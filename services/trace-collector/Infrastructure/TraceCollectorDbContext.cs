@@ -45,8 +45,8 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             trace.Property(t => t.RollupError).HasColumnName("rollup_error");
             trace.HasIndex(t => t.StartTime).HasDatabaseName("ix_traces_start");
             trace.HasIndex(t => new { t.ProjectId, t.StartTime }).HasDatabaseName("ix_traces_project_start");
-            trace.HasIndex(t => new { t.ProjectId, t.SessionId }).HasDatabaseName("ix_traces_project_session");
-            trace.HasIndex(t => new { t.ProjectId, t.UserId }).HasDatabaseName("ix_traces_project_user");
+            trace.HasIndex(t => new { t.ProjectId, t.SessionId }).HasDatabaseName("ix_traces_project_session").HasFilter("session_id IS NOT NULL");
+            trace.HasIndex(t => new { t.ProjectId, t.UserId }).HasDatabaseName("ix_traces_project_user").HasFilter("user_id IS NOT NULL");
             trace.HasIndex(t => t.LastActivityAt).HasDatabaseName("ix_traces_pending").HasFilter("pending");
         });
 
@@ -82,11 +82,11 @@ public sealed class TraceCollectorDbContext(DbContextOptions<TraceCollectorDbCon
             observation.Property(o => o.CreatedAt).HasColumnName("created_at");
             observation.Property(o => o.UpdatedAt).HasColumnName("updated_at");
             observation.HasIndex(o => new { o.ProjectId, o.TraceId }).HasDatabaseName("ix_observations_project_trace");
-            observation.HasIndex(o => new { o.ProjectId, o.Model }).HasDatabaseName("ix_observations_project_model");
+            observation.HasIndex(o => new { o.ProjectId, o.Model }).HasDatabaseName("ix_observations_project_model").HasFilter("model IS NOT NULL");
             observation.Property(o => o.RollupMinute).HasColumnName("rollup_minute");
             observation.Property(o => o.RollupBucket).HasColumnName("rollup_bucket");
             observation.Property(o => o.RollupCache).HasColumnName("rollup_cache");
-            observation.HasIndex(o => new { o.PromptName, o.StartTime }).HasDatabaseName("ix_observations_prompt_start");
+            observation.HasIndex(o => new { o.PromptName, o.StartTime }).HasDatabaseName("ix_observations_prompt_start").HasFilter("prompt_name IS NOT NULL");
             // Only counted generations are indexed (partial), so other observations cost no extra index write.
             observation.HasIndex(o => o.RollupMinute).HasDatabaseName("ix_observations_rollup_minute").HasFilter("rollup_minute IS NOT NULL");
         });
