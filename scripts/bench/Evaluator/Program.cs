@@ -4,7 +4,10 @@
 //   2. the online path: TraceCompletedBatch (100 traces each, as trace-collector publishes) on RabbitMQ, drained by the evaluator (batches, the checks, the window and
 //      trace rows on PostgreSQL, ScoreRecordedBatch confirmed) → traces/s;
 //   3. loop latency: from the moment the last score a diagnosis needs is recorded to the action on the bus.
-//   dotnet run -c Release --project scripts/bench/Evaluator -- [traces=20000]
+//   4. (backlog > 0) the evaluator's own capacity: `backlog` traces queued while its bus is stopped, then drained and
+//      timed from the first trace evaluated to the last, after one unreported drain of the same size (so the measured
+//      one runs on code the runtime has finished tiering up), without the benchmark's publisher on the cores.
+//   dotnet run -c Release --project scripts/bench/Evaluator -- [traces=20000] [backlog=0]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -22,6 +25,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
+var backlog = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
 var random = new Random(7);
 var answers = new[]
 {
@@ -136,6 +140,27 @@ while (Done() < count)
 Console.WriteLine($"online path           : {count / online.Elapsed.TotalSeconds,10:N0} traces/s end to end "
                   + $"(published in {published.TotalSeconds:0.0} s = {count / published.TotalSeconds:N0}/s; all scored after {online.Elapsed.TotalSeconds:0.0} s; "
                   + $"{(Cpu() - onlineCpu).TotalMilliseconds * 1000 / count:N0} ms CPU per 1,000 traces)");
+
+// 4. The evaluator draining a backlog, after a warm-up drain.
+for (var round = backlog > 0 ? -1 : 0; backlog > 0 && round <= 0; round++)
+{
+    var label = round < 0 ? "backlog (warm-up)     " : "backlog               ";
+    var queued = await Backlog.QueueAsync(host, vhost, Enumerable.Range(0, backlog).Select(i => MakeTrace(i, "bench")).Chunk(100)
+        .Select(chunk => new TraceCompletedBatch { Traces = chunk }));
+    var start = Done();
+    await Backlog.DrainAsync(host);
+    long first;
+    while ((first = Done()) == start)
+        await Task.Delay(5);
+    var drainCpu = Cpu();
+    var drain = Stopwatch.StartNew();
+    long now;
+    while ((now = Done()) < start + backlog)
+        await Task.Delay(20);
+    Console.WriteLine($"{label}: {(now - first) / drain.Elapsed.TotalSeconds,10:N0} traces/s ({backlog:N0} queued in {queued.TotalSeconds:0.0} s with the bus stopped, " +
+                      $"{now - first:N0} evaluated in {drain.Elapsed.TotalSeconds:0.0} s after the first; " +
+                      $"{(Cpu() - drainCpu).TotalMilliseconds * 1000 / (now - first):N0} ms CPU per 1,000 traces)");
+}
 
 // 3. Loop latency: v1 fine, then v2 breaking JSON; the clock starts when the score that tips the diagnosis is recorded.
 var loopScores = scopes;
