@@ -56,7 +56,7 @@ Task<TestHost> StartCollectorAsync() => TestHost.StartAsync(
 
 await using var host = await StartCollectorAsync();
 // BENCH_ALLOC=1: which types the drain allocates most (the runtime's allocation ticks).
-using var allocations = Environment.GetEnvironmentVariable("BENCH_ALLOC") == "1" ? new AllocationSampler() : null;
+using var runtime = Environment.GetEnvironmentVariable("BENCH_ALLOC") == "1" ? new RuntimeSampler() : null;
 
 // Publishing before the collector's queue is bound would drop messages on the floor: wait until the bus is ready.
 using (var probe = host.CreateClient())
@@ -177,7 +177,7 @@ for (var round = backlog > 0 ? -warmups : 0; backlog > 0 && round <= 0; round++)
         await Task.Delay(10);
     clock.Restart();
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    allocations?.Reset();
+    runtime?.Reset();
     var allocated = GC.GetTotalAllocatedBytes();
     var collections = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
     long now;
@@ -200,12 +200,12 @@ for (var round = backlog > 0 ? -warmups : 0; backlog > 0 && round <= 0; round++)
         Console.WriteLine($"drain: every trace stored and its TraceCompleted published {clock.Elapsed.TotalSeconds:0.0} s after the first " +
             $"(the last waits its {quiet} s quiet period): {(now - first) / (clock.Elapsed.TotalSeconds - quiet):0} events/s stored and completed");
     }
-    if (allocations is null || !measured)
+    if (runtime is null || !measured)
         continue;
-    foreach (var (type, share) in allocations.Top(25))
+    foreach (var (type, share) in runtime.Top(25))
         Console.WriteLine($"  allocated: {share,6:P1} {type}");
-    Console.WriteLine($"  compiled: {allocations.CompiledTotal} methods while draining");
-    foreach (var (method, count) in allocations.Compiled(15))
+    Console.WriteLine($"  compiled: {runtime.CompiledTotal} methods while draining");
+    foreach (var (method, count) in runtime.Compiled(15))
         Console.WriteLine($"  compiled: {count,6} {method}");
 }
 

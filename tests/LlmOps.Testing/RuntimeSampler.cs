@@ -5,10 +5,11 @@ namespace LlmOps.Testing;
 
 /// <summary>
 /// For benchmarks: which types a process allocates most, from the runtime's own <c>GCAllocationTick</c> events (one per
-/// ~100 KB allocated, naming the type that crossed the mark), so a benchmark can say where its bytes go without a
-/// profiler. Enabled by the benchmark when asked (it costs a little); <see cref="Top"/> gives each type's share of samples.
+/// ~100 KB allocated, naming the type that crossed the mark), and which methods it is still compiling (JIT events), so a
+/// benchmark can say where its bytes go and whether it measured warm code without a profiler. Enabled by the benchmark
+/// when asked (it costs a little); <see cref="Top"/> gives each type's share of samples, <see cref="Compiled"/> the methods.
 /// </summary>
-public sealed class AllocationSampler : EventListener
+public sealed class RuntimeSampler : EventListener
 {
     private const int GcKeyword = 0x1;
     private const int JitKeyword = 0x10;
