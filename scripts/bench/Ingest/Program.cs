@@ -215,7 +215,7 @@ var (otlpRate, latencies) = await OtlpAsync(otlpSpans);
 Console.WriteLine($"otlp: {otlpSpans} spans in requests of {SpansPerRequest}, {Concurrency} at a time: {otlpRate:0} spans/s committed; " +
     $"request (= commit) latency p50 {Percentile(latencies, 0.5):0} ms, p99 {Percentile(latencies, 0.99):0} ms");
 Console.WriteLine($"rows now: {await CountAsync()} (was {before})");
-if (!(Environment.GetEnvironmentVariable("BENCH_SETTINGS") ?? "").Contains("QuietPeriodSeconds", StringComparison.Ordinal))
+if (completionOn)
 {
     // Trace completion keeping up: how long until every trace is published after the last span was committed.
     var drain = Stopwatch.StartNew();

@@ -7,7 +7,7 @@ namespace LlmOps.TraceCollector.Infrastructure.Migrations;
 /// <summary>
 /// The lookups by session, user, prompt and model index only the rows that have one (partial indexes). Many traces have
 /// no session or user and most observations no prompt, and every index entry is written with the row: a gateway request
-/// without them now costs two fewer index writes. Queries are unchanged: <c>session_id = @s</c> implies
+/// without a session, user or prompt now costs three fewer index writes. Queries are unchanged: <c>session_id = @s</c> implies
 /// <c>session_id IS NOT NULL</c>, so the planner still uses them.
 /// </summary>
 [DbContext(typeof(TraceCollectorDbContext))]
